@@ -1,0 +1,65 @@
+"""Writing files so that a reader never sees half of one.
+
+A lock or a generated file is replaced only once its successor is complete:
+the new bytes go to a temporary file beside the old one, are flushed to disk,
+and then renamed over it. An interrupted run (Ctrl-C, a full disk) leaves the
+old file as it was and removes the temporary one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from envspec.errors import RunError
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` in one step."""
+    write_many({path: data}, mode=mode)
+
+
+def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
+    """Replace several files, each in one step, after all are safely written.
+
+    Every new file is written and flushed first; only then are they renamed
+    into place, so a failure while writing leaves every old file untouched.
+    """
+    temps: dict[Path, Path] = {}
+    try:
+        for path, data in sorted(files.items()):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                        dir=path.parent)
+            temps[path] = Path(name)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            target_mode = mode if mode is not None else _mode_of(path)
+            os.chmod(name, target_mode)
+        for path, temp in temps.items():
+            os.replace(temp, path)
+    except OSError as exc:
+        raise RunError(
+            f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}",
+            hint="the previous files are unchanged; free disk space or fix "
+            "permissions, then run the command again",
+            title="Write failed",
+        ) from exc
+    finally:
+        for temp in temps.values():
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+def _mode_of(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
