@@ -664,30 +664,28 @@ class _Validator:
         out: list[ServiceSpec] = []
         for key, item in tomlpos.entries(entry[1]):
             name = key.key
-            first = tomlpos.entries(item)[0] if hasattr(item, "body") and \
-                tomlpos.entries(item) else (None, None)
-            anchor = (item, key, first[0])
+            at = self._service_line(name, key)
             if not isinstance(item.unwrap() if hasattr(item, "unwrap") else item, dict):
                 self.add(f"`services.{name}` must be a table", item, key,
                          hint=f'write [services.{name}] with kind = "postgres"')
                 continue
             if not _SERVICE_RE.match(name):
-                self.add(f"service name {name!r} is not allowed", *anchor,
+                self.add_at(*at, f"service name {name!r} is not allowed",
                          hint="use lowercase letters, digits, '-' and '_', starting "
                          "with a letter (at most 63 characters)")
                 continue
             if name == "app":
-                self.add("a service cannot be called `app`: that is the app's own",
-                         *anchor, hint="rename it, e.g. [services.db]")
+                self.add_at(*at, "a service cannot be called `app`: that is the "
+                            "app's own", hint="rename it, e.g. [services.db]")
                 continue
-            svc = self.service(name, item, anchor)
+            svc = self.service(name, item, at)
             if svc:
                 out.append(svc)
         return tuple(out)
 
-    def service(self, name: str, table: Any, anchor: tuple[object, ...]) -> ServiceSpec | None:
+    def service(self, name: str, table: Any, at: tuple[int, int]) -> ServiceSpec | None:
         where = f"services.{name}"
-        fields = self.table(table, where, "service", anchor[0])
+        fields = self.table(table, where, "service", table)
         get = fields.get
 
         image = None
@@ -708,7 +706,7 @@ class _Validator:
                          + f"known kinds: {', '.join(catalog.kind_names())}")
                 kind = None
         elif kind is None:
-            self.add(f"[{where}] needs `kind` (or `image`)", *anchor,
+            self.add_at(*at, f"[{where}] needs `kind` (or `image`)",
                      hint=f"known kinds: {', '.join(catalog.kind_names())}")
 
         version = None
@@ -726,14 +724,14 @@ class _Validator:
                     version = None
 
         if kind == catalog.CUSTOM_KIND and image is None and "image" not in fields:
-            self.add(f'[{where}] with kind = "image" needs `image`', *anchor,
+            self.add_at(*at, f'[{where}] with kind = "image" needs `image`',
                      hint='e.g. image = "minio/minio:RELEASE.2024-01-01T00-00-00Z"')
 
         healthcheck = None
         if "healthcheck" in fields:
             healthcheck = self.typed(fields["healthcheck"], "str", f"{where}.healthcheck")
         elif kind == catalog.CUSTOM_KIND:
-            self.add(f"[{where}] runs its own image and needs `healthcheck`", *anchor,
+            self.add_at(*at, f"[{where}] runs its own image and needs `healthcheck`",
                      hint='a command that exits 0 when ready, e.g. '
                      'healthcheck = "curl -fsS http://127.0.0.1:9000/"')
 
@@ -888,11 +886,15 @@ class _Validator:
                                 hint="give each published port once")
                 owners.setdefault(port, svc.name)
 
-    def _service_line(self, name: str) -> tuple[int, int]:
-        match = re.search(rf"^\s*\[services\.{re.escape(name)}\]", self.loc.text, re.M)
+    def _service_line(self, name: str, *items: object) -> tuple[int, int]:
+        """Where [services.NAME] starts (its header, or its first key)."""
+        quoted = re.escape(name)
+        pattern = rf'^[ \t]*\[[ \t]*services[ \t]*\.[ \t]*("?){quoted}\1[ \t]*\]'
+        match = re.search(pattern, self.loc.text, re.M)
         if match:
-            return self.loc.line_col(match.start())
-        return (1, 1)
+            return self.loc.line_col(match.start() + len(match.group(0)) -
+                                     len(match.group(0).lstrip()))
+        return self.loc.position(*items)
 
 
 def _type_hint(where: str, want: str, value: Any) -> str:
