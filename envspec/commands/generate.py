@@ -22,6 +22,41 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    from envspec import generate
 
-    raise RunError("envspec generate is not built yet")
+    spec = ctx.spec
+    lock = generate.load_lock(spec)
+    plan = generate.plan(spec, lock)
+    files = [{"path": f"{spec.output}/{f.path}", "state": f.state.value}
+             for f in plan.files]
+
+    if args.check or args.diff:
+        diff = plan.diff()
+        if diff and not ctx.json:
+            ctx.stdout.write(diff)
+        ctx.emit({"ok": plan.up_to_date, "files": files, "diff": diff})
+        if args.check and not plan.up_to_date:
+            count = len(plan.pending)
+            ctx.info(f"{count} generated file{'s' if count != 1 else ''} out of "
+                     "date: run `envspec generate`")
+            return 1
+        return 0
+
+    try:
+        done = generate.apply(plan, force=args.force)
+    except generate.EditedError as exc:
+        if not ctx.json:
+            ctx.stderr.write(exc.diff)
+        raise
+    for path in done.written:
+        ctx.echo(f"wrote {spec.output}/{path}")
+    for path in done.removed:
+        ctx.echo(f"removed {spec.output}/{path}")
+    for name in done.secrets_changed:
+        ctx.info(f"set {name} in {spec.output}/.env")
+    if not done.written and not done.removed:
+        ctx.info(f"{spec.output}/ is up to date")
+    ctx.emit({"ok": True, "files": files, "written": list(done.written),
+              "removed": list(done.removed),
+              "secrets_changed": list(done.secrets_changed)})
+    return 0
