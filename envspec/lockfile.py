@@ -42,10 +42,13 @@ class LockedPackage:
     hashes: tuple[str, ...]  # "sha256:<hex>", sorted
     via: tuple[str, ...] = ()  # what pulled it in, sorted
     url: str | None = None  # for a direct reference (name @ URL)
+    marker: str | None = None  # PEP 508 marker, for a package some platforms need
 
     def requirement_line(self) -> str:
         """The package as a hashed, pip/uv-compatible requirement line."""
         head = f"{self.name} @ {self.url}" if self.url else f"{self.name}=={self.version}"
+        if self.marker:
+            head += f" ; {self.marker}"
         hashes = "".join(f" \\\n    --hash={h}" for h in self.hashes)
         return head + hashes
 
@@ -156,6 +159,8 @@ def _package_lines(table: str, pkg: LockedPackage) -> list[str]:
     lines = [f"[[{table}]]", f"name = {_q(pkg.name)}", f"version = {_q(pkg.version)}"]
     if pkg.url:
         lines.append(f"url = {_q(pkg.url)}")
+    if pkg.marker:
+        lines.append(f"marker = {_q(pkg.marker)}")
     lines.append(f"hashes = {_value(list(pkg.hashes))}")
     lines.append(f"via = {_value(list(pkg.via))}")
     return lines
@@ -265,7 +270,7 @@ def _from_data(data: dict[str, Any], text: str) -> Lock:
         return LockedPackage(
             name=_str(d["name"], "name"), version=_str(d["version"], "version"),
             hashes=hashes, via=tuple(_strs(d.get("via", []), "via")),
-            url=d.get("url"),
+            url=d.get("url"), marker=d.get("marker"),
         )
 
     if data.get("lock-version") != LOCK_FORMAT:

@@ -1,0 +1,217 @@
+"""Making a lock from a spec, checking one, and saying how two locks differ.
+
+``make_lock`` pins everything a rebuild depends on: each interpreter's image
+by digest with the exact Python inside it, each interpreter's packages
+(resolved by uv, see :mod:`envspec.resolve`), each service's image by digest,
+and the uv wheel that installs the packages inside the images. It returns the
+new lock without writing it; the command writes it only once all of it has
+resolved, so a failure or Ctrl-C leaves the old lock as it was.
+
+``check_lock`` answers ``envspec lock --check`` from the spec and the lock
+alone: no network, no engine, no uv, and no import of any of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from envspec.errors import InputError
+from envspec.lockfile import Lock, LockedImage, LockedInterpreter, LockedPackage
+from envspec.spec import Spec, diff_meaning, meaning_digest
+
+if TYPE_CHECKING:
+    from envspec.images import Registry
+
+log = logging.getLogger("envspec.lock")
+
+
+# --------------------------------------------------------------------------
+# Checking
+
+
+def check_lock(spec: Spec, lock: Lock) -> tuple[str, ...]:
+    """What makes the lock out of date with the spec; empty when it is fresh.
+
+    Needs no network and no engine. A new upstream release never makes a
+    lock stale: only a change in what the spec means, or a lock that does
+    not cover the spec's interpreters, platforms and services.
+    """
+    reasons: list[str] = []
+    if lock.spec_hash != spec.digest():
+        reasons += diff_meaning(lock.spec, spec.meaning()) or [
+            "the spec's hash differs from the one the lock records"
+        ]
+    elif meaning_digest(lock.spec) != lock.spec_hash:
+        reasons.append(
+            "the spec recorded in the lock does not match its hash "
+            "(was the lock edited by hand?)"
+        )
+
+    py = spec.python
+    locked = [i.version for i in lock.interpreters]
+    if locked != list(py.versions):
+        reasons.append(
+            f"the lock has interpreters {locked}, the spec asks for {list(py.versions)}"
+        )
+    for interp in lock.interpreters:
+        if interp.version in py.versions and interp.image != py.image_for(
+            interp.version
+        ):
+            reasons.append(
+                f"Python {interp.version}: the lock pins {interp.image}, "
+                f"the spec names {py.image_for(interp.version)}"
+            )
+    if sorted(lock.platforms) != sorted(py.platforms):
+        reasons.append(
+            f"the lock serves {sorted(lock.platforms)}, the spec asks "
+            f"for {sorted(py.platforms)}"
+        )
+
+    locked_services = {s.service: s.image for s in lock.services}
+    wanted = {s.name: s.image for s in spec.services}
+    for name in sorted(set(locked_services) | set(wanted)):
+        if name not in locked_services:
+            reasons.append(f"service {name}: not in the lock")
+        elif name not in wanted:
+            reasons.append(f"service {name}: in the lock but no longer in the spec")
+        elif locked_services[name] != wanted[name]:
+            reasons.append(
+                f"service {name}: the lock pins {locked_services[name]}, "
+                f"the spec names {wanted[name]}"
+            )
+    return tuple(dict.fromkeys(reasons))
+
+
+# --------------------------------------------------------------------------
+# Locking
+
+
+@dataclass(frozen=True)
+class Options:
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()
+
+
+Progress = Callable[[str], None]
+
+
+def make_lock(
+    spec: Spec,
+    previous: Lock | None,
+    registry: Registry,
+    options: Options = Options(),
+    progress: Progress = lambda _text: None,
+) -> Lock:
+    """Resolve the spec into a new lock (not written)."""
+    from envspec import resolve
+
+    py = spec.python
+    platforms = tuple(sorted(py.platforms))
+    indexes = resolve.Indexes.from_spec(py, spec.root)
+    _check_upgrade_names(options, previous, {r.name for r in py.packages})
+
+    interpreters: list[LockedInterpreter] = []
+    for version in py.versions:
+        image = py.image_for(version)
+        progress(f"pinning {image}")
+        digest = registry.digest(image)
+        exact = _python_in(registry, image, digest, version, previous)
+
+        progress(f"resolving packages for Python {exact} on {', '.join(platforms)}")
+        request = resolve.Request(
+            requirements=py.packages,
+            indexes=indexes,
+            preferences={} if options.upgrade else _pins(previous, version),
+            upgrade_packages=options.upgrade_packages,
+        )
+        packages = resolve.resolve(request, version, exact, platforms)
+        interpreters.append(LockedInterpreter(version, image, digest, exact, packages))
+
+    services = []
+    for svc in sorted(spec.services, key=lambda s: s.name):
+        progress(f"pinning {svc.image} for service {svc.name}")
+        services.append(LockedImage(svc.name, svc.image, registry.digest(svc.image)))
+
+    installer = _installer(indexes, interpreters[0].python, platforms, progress)
+    return Lock(
+        spec_hash=spec.digest(),
+        spec=spec.meaning(),
+        platforms=platforms,
+        installer=installer,
+        interpreters=tuple(interpreters),
+        services=tuple(services),
+    )
+
+
+def _python_in(
+    registry: Registry, image: str, digest: str, version: str, previous: Lock | None
+) -> str:
+    """The exact Python in the image; reused from the old lock when it is the same."""
+    from envspec.images import pinned
+
+    if previous is not None:
+        for old in previous.interpreters:
+            if old.image == image and old.digest == digest:
+                return old.python
+    exact = registry.python_version(pinned(image, digest))
+    if exact != version and not exact.startswith(f"{version}."):
+        raise InputError(
+            f"the image {image} holds Python {exact or '(none found)'}, not {version}",
+            hint="python.image must give each version of python.versions an image "
+            'of that Python, e.g. "python:{version}-slim"',
+            title="Wrong interpreter image",
+        )
+    return exact
+
+
+def _pins(previous: Lock | None, version: str) -> dict[str, str]:
+    if previous is None:
+        return {}
+    for interp in previous.interpreters:
+        if interp.version == version:
+            return {p.name: p.version for p in interp.packages if not p.url}
+    return {}
+
+
+def _check_upgrade_names(
+    options: Options, previous: Lock | None, direct: set[str]
+) -> None:
+    from packaging.utils import canonicalize_name
+
+    locked = {
+        p.name for i in (previous.interpreters if previous else ()) for p in i.packages
+    }
+    unknown = [
+        n
+        for n in options.upgrade_packages
+        if canonicalize_name(n) not in locked | direct
+    ]
+    if unknown:
+        from envspec.errors import UsageError
+
+        raise UsageError(
+            f"--upgrade-package names {', '.join(unknown)}, which the lock does not "
+            "hold and the spec does not require",
+            hint="name a package from envspec.lock, or add it to python.packages",
+        )
+
+
+def _installer(
+    indexes: Any, python: str, platforms: Sequence[str], progress: Progress
+) -> LockedPackage:
+    """The uv wheel image builds install packages with, hashed per platform."""
+    from envspec import resolve
+    from envspec.spec import Requirement_
+
+    version = resolve.uv_version()
+    progress(f"pinning the installer uv {version}")
+    request = resolve.Request(
+        requirements=[Requirement_(f"uv=={version}", "uv", "envspec")],
+        indexes=indexes,
+    )
+    packages = resolve.resolve(request, "installer", python, platforms)
+    (uv,) = [p for p in packages if p.name == "uv"]
+    return LockedPackage(name="uv", version=uv.version, hashes=uv.hashes)
