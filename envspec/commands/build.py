@@ -17,6 +17,25 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    from envspec import secrets, stack
+    from envspec.engine import DockerEngine
 
-    raise RunError("envspec build is not built yet")
+    project = stack.load_project(ctx.spec)
+    stack.check_lock(project, fix=stack.command_for(ctx.directory, "lock"))
+    stack.ensure_generated(project, ctx.info)
+
+    engine = DockerEngine()
+    engine.ping()
+    ca = secrets.ca_bundle(project.spec)
+    outcomes = stack.build_images(
+        project, engine, project.images(), ca_bundle=ca, no_cache=args.no_cache,
+        report=ctx.info, verbose=ctx.verbosity > 0)
+
+    for outcome in outcomes:
+        done = "built" if outcome.built else "up to date"
+        ctx.echo(f"{outcome.image.tag}  {done}  ({outcome.seconds:.1f} s)")
+    ctx.emit({"ok": True, "images": [
+        {"tag": o.image.tag, "python": o.image.version, "built": o.built,
+         "seconds": round(o.seconds, 3), "fingerprint": o.fingerprint}
+        for o in outcomes]})
+    return 0

@@ -18,6 +18,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    from envspec import stack
+    from envspec.engine import DockerEngine
 
-    raise RunError("envspec down is not built yet")
+    spec = ctx.spec
+    engine = DockerEngine()
+    engine.ping()
+    stack.down(spec.name, stack.usable_compose_file(spec), engine,
+               volumes=args.volumes, report=ctx.info)
+
+    kept = "removed its volumes" if args.volumes else "kept its volumes"
+    ctx.echo(f"{spec.name} is down ({kept})")
+    ctx.emit({"ok": True, "project": spec.name, "volumes_removed": args.volumes})
+    return 0

@@ -19,6 +19,26 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    from envspec import stack
+    from envspec.engine import DockerEngine
+    from envspec.errors import UsageError
 
-    raise RunError("envspec logs is not built yet")
+    spec = ctx.spec
+    known = ["app", *sorted(s.name for s in spec.services)]
+    if args.service and args.service not in known and not args.service.startswith(
+            "app-py"):
+        raise UsageError(f"no service {args.service!r} in {spec.path.name}",
+                         hint=f"name one of {', '.join(known)}")
+    if args.tail < 0:
+        raise UsageError("--tail must be 0 or more")
+
+    engine = DockerEngine()
+    engine.ping()
+    argv = ["logs", "--tail", str(args.tail)]
+    if args.follow:
+        argv.append("--follow")
+    if args.service:
+        argv.append(args.service)
+    result = engine.compose(stack.usable_compose_file(spec), spec.name, argv,
+                            capture=False)
+    return 0 if result.returncode in (0, 130) else 1

@@ -20,6 +20,34 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    import sys
 
-    raise RunError("envspec run is not built yet")
+    from envspec import secrets, stack
+    from envspec.engine import DockerEngine
+    from envspec.errors import UsageError
+
+    argv = list(args.argv)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        raise UsageError("no command to run",
+                         hint="give it after --, e.g. `envspec run -- python "
+                         "manage.py createsuperuser`")
+
+    project = stack.load_project(ctx.spec)
+    stack.check_lock(project, fix=stack.command_for(ctx.directory, "lock"))
+    stack.ensure_generated(project, ctx.info)
+    image = project.image_for(args.python)
+
+    engine = DockerEngine()
+    engine.ping()
+    stack.build_images(project, engine, [image],
+                       ca_bundle=secrets.ca_bundle(project.spec), report=ctx.info,
+                       verbose=ctx.verbosity > 0)
+
+    flags = ["run", "--rm"]  # builds nothing: the image exists by now
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        flags.append("-T")  # no terminal to attach: plain pipes
+    result = engine.compose(project.compose_file, project.name,
+                            [*flags, image.service, *argv], capture=False)
+    return result.returncode

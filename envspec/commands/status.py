@@ -16,6 +16,23 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    from envspec import stack
+    from envspec.engine import DockerEngine
 
-    raise RunError("envspec status is not built yet")
+    project = stack.load_project(ctx.spec)
+    engine = DockerEngine()
+    engine.ping()
+    statuses = stack.status(project, engine)
+
+    running = [s for s in statuses if s.state == "running"]
+    if not running:
+        ctx.echo(f"{project.name} is not running "
+                 f"(start it with `{stack.command_for(ctx.directory, 'up')}`)")
+    else:
+        ctx.echo(f"{project.name}: {len(running)} of {len(statuses)} running")
+    if running or any(s.state != "absent" for s in statuses):
+        for line in stack.summary_lines(statuses):
+            ctx.echo(line)
+    ctx.emit({"ok": True, "project": project.name,
+              "services": [s.to_json() for s in statuses]})
+    return 0

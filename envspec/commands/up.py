@@ -21,6 +21,37 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    import time
 
-    raise RunError("envspec up is not built yet")
+    from envspec import secrets, stack
+    from envspec.engine import DockerEngine
+
+    began = time.monotonic()
+    project = stack.load_project(ctx.spec)
+    stack.check_lock(project, fix=stack.command_for(ctx.directory, "lock"))
+    stack.ensure_generated(project, ctx.info)
+
+    engine = DockerEngine()
+    engine.ping()
+    if not args.no_build:
+        stack.build_images(project, engine, [project.image_for(None)],
+                           ca_bundle=secrets.ca_bundle(project.spec),
+                           report=ctx.info, verbose=ctx.verbosity > 0)
+
+    ctx.info(f"starting {project.name}: {', '.join(project.services())}")
+    started = time.monotonic()
+    stack.start(project, engine, timeout=args.timeout, report=ctx.info)
+    if not args.no_wait:
+        left = max(1.0, args.timeout - (time.monotonic() - started))
+        stack.wait_healthy(engine, project, timeout=left, report=ctx.info)
+
+    statuses = stack.status(project, engine)
+    state = "started" if args.no_wait else "up and healthy"
+    ctx.echo(f"{project.name} is {state} ({time.monotonic() - began:.1f} s):")
+    for line in stack.summary_lines(statuses):
+        ctx.echo(line)
+    ctx.echo(f"logs: {stack.command_for(ctx.directory, 'logs [SERVICE]')}  "
+             f"stop: {stack.command_for(ctx.directory, 'down')}")
+    ctx.emit({"ok": True, "project": project.name, "waited": not args.no_wait,
+              "services": [s.to_json() for s in statuses]})
+    return 0

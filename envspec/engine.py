@@ -1,0 +1,630 @@
+"""The Docker Engine, behind one small interface.
+
+:class:`Engine` is everything envspec asks of a container engine. The real
+implementation, :class:`DockerEngine`, talks to the engine through docker-py
+for what its API covers (ping, images, containers and their health, logs,
+events) and through the ``docker buildx`` and ``docker compose`` command-line
+plugins for what docker-py cannot do: BuildKit builds (its ``images.build``
+uses the legacy builder, which has no secret mounts) and compose projects.
+Unit tests use :class:`envspec.fake_engine.FakeEngine` instead.
+
+docker-py is imported inside the methods that need it: the import costs
+about 280 ms, which commands such as ``lock --check`` must not pay.
+
+Errors: an engine that cannot be reached, a missing CLI plugin or a failed
+engine call is an :class:`~envspec.errors.EngineError` (exit 1) saying what
+was tried and what to do; docker-py's and subprocess's errors are translated
+here and never leave this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from envspec.errors import EngineError
+
+log = logging.getLogger("envspec.engine")
+
+# Labels that docker compose puts on what it creates.
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"
+
+DEFAULT_SOCKET = "/var/run/docker.sock"
+
+
+# --------------------------------------------------------------------------
+# What the engine reports
+
+
+@dataclass(frozen=True)
+class Port:
+    """A container port published on the host."""
+
+    container_port: int
+    protocol: str  # "tcp" or "udp"
+    host_ip: str
+    host_port: int
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a compose project, as the engine sees it now."""
+
+    id: str
+    name: str
+    service: str
+    state: str  # created, running, restarting, paused, exited, dead
+    exit_code: int | None
+    health: str | None  # starting, healthy, unhealthy; None: no health check
+    health_output: str | None  # the last health check's output
+    ports: tuple[Port, ...]
+    image: str  # the reference it was created from
+    image_id: str
+    oneoff: bool = False
+
+
+@dataclass(frozen=True)
+class Image:
+    """A local image."""
+
+    id: str
+    labels: Mapping[str, str]
+    repo_digests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """One BuildKit build of one image."""
+
+    context: Path
+    dockerfile: Path
+    tag: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, Path] = field(default_factory=dict)  # id -> file
+    no_cache: bool = False
+
+
+@dataclass(frozen=True)
+class BuildEvent:
+    """A step of a build that started, finished or wrote output."""
+
+    kind: str  # "started", "done", "cached", "failed", "log", "message"
+    step: str  # the step's name, e.g. "[3/7] RUN uv pip sync ..."
+    text: str = ""  # the error, a log line or a message
+    seconds: float | None = None  # how long a finished step took
+
+
+@dataclass(frozen=True)
+class ComposeResult:
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+
+
+class Engine(Protocol):
+    """What envspec needs from a container engine."""
+
+    def ping(self) -> None:
+        """Check that the engine answers; raise EngineError if not."""
+
+    def image(self, ref: str) -> Image | None:
+        """The local image named ``ref``, or None if there is none."""
+
+    def remove_image(self, ref: str) -> None:
+        """Remove a local image (a missing image is not an error)."""
+
+    def containers(self, project: str) -> list[Container]:
+        """Every container of a compose project, stopped ones too."""
+
+    def logs(self, container_id: str, tail: int) -> str:
+        """The last ``tail`` lines a container wrote (stdout and stderr)."""
+
+    def wait_for_change(self, project: str, seconds: float) -> None:
+        """Block until a container of the project changes, at most ``seconds``."""
+
+    def build(self, request: BuildRequest,
+              progress: Callable[[BuildEvent], None]) -> None:
+        """Build one image with BuildKit; raise EngineError if it fails."""
+
+    def compose(self, compose_file: Path | None, project: str,
+                args: Sequence[str], *, capture: bool = True,
+                echo: Callable[[str], None] | None = None,
+                timeout: float | None = None,
+                env: Mapping[str, str] | None = None) -> ComposeResult:
+        """Run a ``docker compose`` command for a project.
+
+        With ``capture`` the output is returned (and each line of stderr is
+        passed to ``echo`` as it comes); without, the command shares this
+        process's terminal (``logs -f``, ``run``) and only its code returns.
+        A command still running after ``timeout`` seconds is stopped.
+        """
+
+
+# --------------------------------------------------------------------------
+# The real engine
+
+
+def _engine_address() -> str:
+    host = os.environ.get("DOCKER_HOST")
+    return f"DOCKER_HOST={host}" if host else f"the socket {DEFAULT_SOCKET}"
+
+
+def _unreachable(exc: BaseException | None, what: str) -> EngineError:
+    host = os.environ.get("DOCKER_HOST")
+    if host:
+        hint = (f"start the engine that DOCKER_HOST points to, or fix or unset "
+                f"DOCKER_HOST (now {host}); `docker info` should then work")
+    else:
+        hint = (f"start the Docker Engine (e.g. `sudo systemctl start docker`) so "
+                f"that {DEFAULT_SOCKET} answers, check that you may use it (the "
+                "`docker` group), or set DOCKER_HOST to where it listens")
+    detail = f": {_short(exc)}" if exc else ""
+    return EngineError(f"cannot reach the Docker Engine at {_engine_address()} "
+                       f"({what}){detail}", hint=hint, title="Engine unreachable")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1][:300] if text else type(exc).__name__
+
+
+class DockerEngine:
+    """The Docker Engine, through docker-py and the docker CLI plugins."""
+
+    def __init__(self, docker_cli: str | None = None) -> None:
+        self._docker_cli = docker_cli
+
+    # -- the API client
+
+    @cached_property
+    def _client(self) -> Any:
+        try:
+            import docker
+        except ImportError as exc:  # a broken install, not a user mistake
+            raise EngineError("docker-py is not installed",
+                              hint="pip install 'docker>=7.1'") from exc
+        try:
+            return docker.from_env(timeout=30)
+        except docker.errors.DockerException as exc:
+            raise _unreachable(exc, "connecting") from exc
+
+    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Run one docker-py call; translate its errors into EngineError."""
+        import docker
+
+        try:
+            return fn()
+        except docker.errors.NotFound:
+            raise
+        except docker.errors.APIError as exc:
+            raise EngineError(f"the Docker Engine refused to {what}: "
+                              f"{exc.explanation or exc}") from exc
+        except (docker.errors.DockerException, OSError) as exc:
+            raise _unreachable(exc, what) from exc
+
+    def ping(self) -> None:
+        self._call("answer a ping", self._client.ping)
+
+    # -- images
+
+    def image(self, ref: str) -> Image | None:
+        import docker
+
+        try:
+            img = self._call(f"inspect the image {ref}",
+                             lambda: self._client.images.get(ref))
+        except docker.errors.NotFound:
+            return None
+        attrs = img.attrs
+        labels = (attrs.get("Config") or {}).get("Labels") or {}
+        return Image(id=attrs["Id"], labels=dict(labels),
+                     repo_digests=tuple(attrs.get("RepoDigests") or ()))
+
+    def remove_image(self, ref: str) -> None:
+        import docker
+
+        try:
+            self._call(f"remove the image {ref}",
+                       lambda: self._client.images.remove(ref, force=True))
+        except docker.errors.NotFound:
+            return
+
+    # -- containers
+
+    def containers(self, project: str) -> list[Container]:
+        found = self._call(
+            f"list the containers of {project}",
+            lambda: self._client.containers.list(
+                all=True, filters={"label": f"{PROJECT_LABEL}={project}"}),
+        )
+        return sorted((_container(c.attrs) for c in found),
+                      key=lambda c: (c.service, c.name))
+
+    def logs(self, container_id: str, tail: int) -> str:
+        import docker
+
+        def read() -> bytes:
+            return self._client.api.logs(container_id, tail=tail, stdout=True,
+                                         stderr=True)
+
+        try:
+            data = self._call("read the logs", read)
+        except docker.errors.NotFound:
+            return ""
+        return bytes(data).decode("utf-8", "replace")
+
+    def wait_for_change(self, project: str, seconds: float) -> None:
+        # The events stream ends by itself at ``until``; the first event of
+        # the project (start, die, health_status...) ends the wait early.
+        now = time.time()
+        stream = self._call("stream events", lambda: self._client.api.events(
+            since=f"{now:.3f}", until=f"{now + seconds:.3f}", decode=True,
+            filters={"type": "container", "label": f"{PROJECT_LABEL}={project}"}))
+        try:
+            for _event in stream:
+                return
+        except OSError as exc:
+            raise _unreachable(exc, "stream events") from exc
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+
+    # -- the CLI plugins
+
+    @cached_property
+    def docker_cli(self) -> str:
+        found = self._docker_cli or shutil.which("docker")
+        if not found:
+            raise EngineError(
+                "the `docker` command is not installed",
+                hint="install the Docker CLI with its buildx and compose plugins: "
+                "https://docs.docker.com/engine/install/ (Debian: apt-get install "
+                "docker.io docker-buildx docker-compose)", title="No docker CLI")
+        return found
+
+    @cached_property
+    def compose_argv(self) -> list[str]:
+        """``docker compose`` (v2), else ``docker-compose`` (v1)."""
+        if _works([self.docker_cli, "compose", "version"]):
+            return [self.docker_cli, "compose"]
+        legacy = shutil.which("docker-compose")
+        if legacy and _works([legacy, "version"]):
+            log.warning("compose v2 is missing; using docker-compose v1",
+                        extra={"path": legacy})
+            return [legacy]
+        raise EngineError(
+            "Docker Compose is missing: neither `docker compose` (v2) nor "
+            "`docker-compose` works",
+            hint="install the compose v2 plugin: Debian 13/Ubuntu `apt-get install "
+            "docker-compose`, Docker's repository `apt-get install "
+            "docker-compose-plugin`, or see https://docs.docker.com/compose/install/",
+            title="No compose")
+
+    @cached_property
+    def buildx_argv(self) -> list[str]:
+        if _works([self.docker_cli, "buildx", "version"]):
+            return [self.docker_cli, "buildx"]
+        raise EngineError(
+            "the buildx plugin is missing: `docker buildx version` fails, and "
+            "BuildKit builds (cache and secret mounts) need it",
+            hint="install it: Debian/Ubuntu `apt-get install docker-buildx`, "
+            "Docker's repository `apt-get install docker-buildx-plugin`, or see "
+            "https://github.com/docker/buildx#installing", title="No buildx")
+
+    def build(self, request: BuildRequest,
+              progress: Callable[[BuildEvent], None]) -> None:
+        argv = [*self.buildx_argv, "build", "--progress=rawjson", "--load",
+                "--file", str(request.dockerfile), "--tag", request.tag]
+        for key, value in sorted(request.labels.items()):
+            argv += ["--label", f"{key}={value}"]
+        for ident, path in sorted(request.secrets.items()):
+            argv += ["--secret", f"id={ident},src={path}"]
+        if request.no_cache:
+            argv.append("--no-cache")
+        argv.append(str(request.context))
+        log.info("build started", extra={"tag": request.tag, "argv": argv})
+
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise EngineError(f"could not start `{' '.join(argv[:3])}`: {exc}") from exc
+        assert proc.stderr is not None and proc.stdout is not None
+        parser = RawJsonProgress(progress)
+        try:
+            parser.feed_stream(proc.stderr)
+            proc.stdout.read()
+            code = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        if code != 0:
+            raise build_failure(request.tag, parser, _engine_address())
+
+    def compose(self, compose_file: Path | None, project: str,
+                args: Sequence[str], *, capture: bool = True,
+                echo: Callable[[str], None] | None = None,
+                timeout: float | None = None,
+                env: Mapping[str, str] | None = None) -> ComposeResult:
+        argv = [*self.compose_argv, "--project-name", project]
+        if compose_file is not None:
+            argv += ["--file", str(compose_file)]
+        argv += list(args)
+        log.info("compose", extra={"argv": argv})
+        full_env = {**os.environ, **(env or {})}
+        try:
+            if not capture:
+                return ComposeResult(subprocess.call(argv, env=full_env))
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=full_env, text=True, encoding="utf-8",
+                                    errors="replace")
+        except OSError as exc:
+            raise EngineError(f"could not start `{' '.join(argv[:2])}`: {exc}") from exc
+        return _collect(proc, echo, timeout)
+
+
+def _collect(proc: subprocess.Popen[str], echo: Callable[[str], None] | None,
+             timeout: float | None) -> ComposeResult:
+    """Wait for a command, passing its stderr lines on while collecting both."""
+    out: list[str] = []
+    err: list[str] = []
+
+    def pump(stream: IO[str] | None, into: list[str],
+             each: Callable[[str], None] | None) -> None:
+        assert stream is not None
+        for line in stream:
+            into.append(line)
+            if each is not None and line.strip():
+                each(line.rstrip("\n"))
+
+    threads = [threading.Thread(target=pump, args=(proc.stdout, out, None), daemon=True),
+               threading.Thread(target=pump, args=(proc.stderr, err, echo), daemon=True)]
+    for thread in threads:
+        thread.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    for thread in threads:
+        thread.join(timeout=5)
+    return ComposeResult(proc.returncode, "".join(out), "".join(err), timed_out)
+
+
+def _works(argv: list[str]) -> bool:
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _container(attrs: Mapping[str, Any]) -> Container:
+    """A Container from the engine's inspect data."""
+    state = attrs.get("State") or {}
+    config = attrs.get("Config") or {}
+    labels = config.get("Labels") or {}
+    health = state.get("Health") or None
+    output = None
+    if health and health.get("Log"):
+        output = (health["Log"][-1].get("Output") or "").strip()
+
+    ports: list[Port] = []
+    published = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    for key, bindings in sorted(published.items()):
+        number, _, proto = key.partition("/")
+        for binding in bindings or ():
+            ports.append(Port(int(number), proto or "tcp",
+                              binding.get("HostIp") or "0.0.0.0",
+                              int(binding.get("HostPort") or 0)))
+
+    return Container(
+        id=attrs["Id"], name=str(attrs.get("Name", "")).lstrip("/"),
+        service=labels.get(SERVICE_LABEL, ""),
+        state=state.get("Status", "unknown"),
+        exit_code=state.get("ExitCode"),
+        health=health.get("Status") if health else None,
+        health_output=output, ports=tuple(ports),
+        image=config.get("Image", ""), image_id=attrs.get("Image", ""),
+        oneoff=labels.get(ONEOFF_LABEL) == "True",
+    )
+
+
+# --------------------------------------------------------------------------
+# BuildKit progress
+
+
+class RawJsonProgress:
+    """Turns ``buildx build --progress=rawjson`` output into BuildEvents.
+
+    buildx writes a stream of (indented) JSON solve-status documents to
+    stderr, each with ``vertexes`` (steps, with ``started``, ``completed``,
+    ``cached`` and ``error``) and ``logs`` (base64 output of a step); after
+    them, plain text such as ``ERROR: failed to solve: ...``.
+    """
+
+    def __init__(self, progress: Callable[[BuildEvent], None]) -> None:
+        self.progress = progress
+        self.names: dict[str, str] = {}
+        self.finished: set[str] = set()
+        self.started: set[str] = set()
+        self.step_logs: dict[str, list[str]] = {}
+        self.failed_step: str | None = None
+        self.error: str | None = None
+        self.text: list[str] = []
+        self._decoder = json.JSONDecoder()
+        self._partial: dict[str, str] = {}
+
+    def feed_stream(self, stream: IO[str]) -> None:
+        buffer = ""
+        depth = 0
+        in_string = escaped = False
+        for line in stream:
+            if depth == 0 and not buffer and not line.lstrip().startswith("{"):
+                if line.strip():
+                    self.text_line(line.rstrip("\n"))
+                continue
+            buffer += line
+            # Track brace depth outside strings to find the document's end.
+            for char in line:
+                if in_string:
+                    if escaped:
+                        escaped = False
+                    elif char == "\\":
+                        escaped = True
+                    elif char == '"':
+                        in_string = False
+                elif char == '"':
+                    in_string = True
+                elif char == "{":
+                    depth += 1
+                elif char == "}":
+                    depth -= 1
+            if depth == 0:
+                self.feed_document(buffer)
+                buffer = ""
+        if buffer.strip():
+            self.text_line(buffer.strip())
+
+    def feed_document(self, text: str) -> None:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            for line in text.splitlines():
+                self.text_line(line)
+            return
+        for vertex in doc.get("vertexes") or ():
+            self.vertex(vertex)
+        for entry in doc.get("logs") or ():
+            self.log_entry(entry)
+
+    def vertex(self, v: Mapping[str, Any]) -> None:
+        digest = v.get("digest", "")
+        name = v.get("name") or digest[:19]
+        self.names[digest] = name
+        if digest in self.finished:
+            return
+        if v.get("error"):
+            self.finished.add(digest)
+            self.failed_step = name
+            self.error = v["error"]
+            self.progress(BuildEvent("failed", name, v["error"]))
+        elif v.get("cached") and v.get("completed"):
+            self.finished.add(digest)
+            self.progress(BuildEvent("cached", name))
+        elif v.get("completed"):
+            self.finished.add(digest)
+            seconds = _seconds_between(v.get("started"), v.get("completed"))
+            self.progress(BuildEvent("done", name, seconds=seconds))
+        elif v.get("started") and digest not in self.started:
+            self.started.add(digest)
+            self.progress(BuildEvent("started", name))
+
+    def log_entry(self, entry: Mapping[str, Any]) -> None:
+        digest = entry.get("vertex", "")
+        try:
+            data = base64.b64decode(entry.get("data") or "").decode("utf-8", "replace")
+        except ValueError:
+            return
+        text = self._partial.pop(digest, "") + data
+        lines = text.split("\n")
+        if not text.endswith("\n"):
+            self._partial[digest] = lines.pop()
+        else:
+            lines.pop()
+        kept = self.step_logs.setdefault(digest, [])
+        name = self.names.get(digest, digest[:19])
+        for line in lines:
+            kept.append(line)
+            self.progress(BuildEvent("log", name, line))
+        del kept[:-50]
+
+    def text_line(self, line: str) -> None:
+        self.text.append(line)
+        if line.startswith("ERROR:") and self.error is None:
+            self.error = line.removeprefix("ERROR:").strip()
+        self.progress(BuildEvent("message", "", line))
+
+    def last_logs(self, count: int = 15) -> list[str]:
+        """The last output lines of the failed step (or of the build)."""
+        for digest, name in self.names.items():
+            if name == self.failed_step:
+                return self.step_logs.get(digest, [])[-count:]
+        return self.text[-count:]
+
+
+def build_failure(tag: str, parser: RawJsonProgress, address: str) -> EngineError:
+    """The error for a failed build: the step, its error and its last output."""
+    if parser.error is None and not parser.names:
+        detail = "\n".join(parser.text[-5:]) or "no output"
+        if "Cannot connect" in detail or "connect:" in detail:
+            return _unreachable(None, f"build {tag}: {detail}")
+        return EngineError(f"building {tag} failed before any step ran: {detail}",
+                           hint=f"check the engine at {address} with `docker info`",
+                           title="Build failed")
+    lines = [f"building {tag} failed"]
+    if parser.failed_step:
+        lines[0] += f" at step {parser.failed_step}"
+    if parser.error:
+        lines.append(f"  {parser.error}")
+    tail = parser.last_logs()
+    if tail:
+        lines.append("  last output of that step:")
+        lines += [f"    | {line}" for line in tail]
+    return EngineError("\n".join(lines), title="Build failed",
+                       hint="fix the cause above and run `envspec build` again; "
+                       "`envspec build -v` shows every step's output")
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    from datetime import datetime
+
+    if not start or not end:
+        return None
+    try:
+        a = datetime.fromisoformat(_trim_nanos(start))
+        b = datetime.fromisoformat(_trim_nanos(end))
+    except ValueError:
+        return None
+    return max(0.0, (b - a).total_seconds())
+
+
+def _trim_nanos(stamp: str) -> str:
+    # Go writes nanoseconds; Python 3.11's fromisoformat takes up to micro.
+    stamp = stamp.replace("Z", "+00:00")
+    head, dot, rest = stamp.partition(".")
+    if not dot:
+        return stamp
+    digits = "".join(c for c in rest if c.isdigit())
+    zone = rest[len(digits):]
+    return f"{head}.{digits[:6].ljust(6, '0')}{zone}"
+

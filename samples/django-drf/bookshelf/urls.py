@@ -1,0 +1,19 @@
+"""The API's routes: the books under /api/books/, a health answer at /healthz."""
+
+from books.views import BookViewSet
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+router.register("books", BookViewSet)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("healthz", healthz),
+]
