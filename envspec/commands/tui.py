@@ -16,6 +16,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    # Imported here: Textual costs about half a second that other commands
+    # must not pay, and envspec itself never imports it.
+    from tui.app import EnvspecApp
+    from tui.envspec_backend import EnvspecBackend
 
-    raise RunError("the terminal app is not built yet")
+    ctx.spec_path  # noqa: B018 - no spec: the usual error, before the screen opens
+    EnvspecApp(EnvspecBackend(ctx.directory)).run()
+    return 0

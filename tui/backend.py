@@ -1,0 +1,81 @@
+"""The operations the app performs, behind one small interface.
+
+:class:`Backend` is everything the screens ask of envspec. Its methods block
+(they read files, resolve packages, talk to Docker), so the app calls them
+from workers only, never on the event loop. :class:`~tui.envspec_backend.
+EnvspecBackend` implements it with the same ``envspec`` functions the CLI
+calls; :class:`~tui.fake.FakeBackend` implements it in memory for tests.
+
+Every method raises :class:`~envspec.errors.EnvspecError` (with a ``title``
+for the toast) when it fails; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from tui.models import (
+    BuildUpdate,
+    EngineState,
+    FileView,
+    LockPlan,
+    LockRow,
+    Overview,
+    ServiceRow,
+)
+
+
+class Cancelled(Exception):
+    """A build or a log stream was stopped by the user."""
+
+
+class Backend(Protocol):
+    """What the app needs from envspec for one project folder."""
+
+    @property
+    def directory(self) -> Path:
+        """The project folder."""
+
+    def overview(self) -> Overview:
+        """The spec, the lock's freshness and the generated files' state."""
+
+    def engine_state(self) -> EngineState:
+        """Whether the container engine answers."""
+
+    def lock_rows(self) -> list[LockRow]:
+        """Every locked package of every interpreter."""
+
+    def plan_lock(self, upgrade: str = "") -> LockPlan:
+        """Resolve without writing: "" keeps pins, "all" or a package upgrades."""
+
+    def write_lock(self, plan: LockPlan) -> None:
+        """Write a planned lock to envspec.lock."""
+
+    def files(self) -> list[FileView]:
+        """Each generated file with its status and diffs."""
+
+    def write_files(self, force: bool = False) -> list[str]:
+        """Write the generated files; ``force`` overwrites hand edits."""
+
+    def build(self, progress: Callable[[BuildUpdate], None],
+              cancel: threading.Event) -> None:
+        """Build every image, reporting each step; raise Cancelled if asked to."""
+
+    def services(self) -> list[ServiceRow]:
+        """Each service's (and the app's) state, health, ports and image."""
+
+    def start(self, service: str | None = None) -> None:
+        """Start one service, or the whole stack (None)."""
+
+    def stop(self, service: str | None = None) -> None:
+        """Stop one service, or the whole stack (None)."""
+
+    def restart(self, service: str | None = None) -> None:
+        """Restart one service, or the whole stack (None)."""
+
+    def follow_logs(self, service: str, line: Callable[[str], None],
+                    stop: threading.Event) -> None:
+        """Send a service's log lines to ``line`` until ``stop`` is set."""

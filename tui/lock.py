@@ -1,0 +1,170 @@
+"""The lock tab: every pinned package, filtered, and re-locking.
+
+A re-lock always shows its changes first: the pane resolves in a worker
+(``Backend.plan_lock``), lists what would be added, removed, upgraded or
+downgraded, and writes only after the user says yes in a modal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Input, Static
+
+from envspec.errors import EnvspecError
+from tui.actions import bindings_for
+from tui.modals import ConfirmScreen
+from tui.models import LockPlan, LockRow
+from tui.pane import Pane
+
+
+def describe_plan(plan: LockPlan) -> str:
+    """The changes of a planned lock, one per line, grouped by interpreter."""
+    if not plan.changes:
+        return "No package changes."
+    lines: list[str] = []
+    current = None
+    for change in plan.changes:
+        if change.interpreter != current:
+            current = change.interpreter
+            lines.append(f"Python {current}:" if current[:1].isdigit()
+                         else f"{current}:")
+        lines.append(f"  {change.describe()}")
+    return "\n".join(lines)
+
+
+def matches(row: LockRow, needle: str) -> bool:
+    """Whether a row's package, version or origin contains the filter text."""
+    needle = needle.strip().lower()
+    if not needle:
+        return True
+    haystack = " ".join((row.name, row.version, *row.via)).lower()
+    return all(word in haystack for word in needle.split())
+
+
+class LockPane(Pane):
+    """The locked packages per interpreter, and re-locking all or one."""
+
+    FOCUS = "#lock-table"
+    BINDINGS = bindings_for("lock")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[LockRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Filter packages (/)", id="lock-filter")
+        table: DataTable[str] = DataTable(id="lock-table", cursor_type="row",
+                                          zebra_stripes=True)
+        table.add_columns("Python", "Package", "Version", "Via")
+        yield table
+        yield Static("", id="lock-changes", markup=False)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.load_rows()
+
+    @work(exclusive=True, group="lock-rows")
+    async def load_rows(self) -> None:
+        try:
+            rows = await asyncio.to_thread(self.backend.lock_rows)
+        except EnvspecError as exc:
+            self.rows = []
+            self._fill()
+            self.query_one("#lock-changes", Static).update(
+                f"{exc.title}: {exc.message}")
+            self.query_one("#lock-changes").add_class("-shown")
+            return
+        self.rows = rows
+        self._fill()
+
+    def _fill(self) -> None:
+        needle = self.query_one("#lock-filter", Input).value
+        table = self.query_one("#lock-table", DataTable)
+        table.clear()
+        for row in self.rows:
+            if matches(row, needle):
+                table.add_row(row.interpreter, row.name, row.version,
+                              ", ".join(row.via), key=f"{row.interpreter}:{row.name}")
+        self.border_subtitle = f"{table.row_count} of {len(self.rows)} packages"
+
+    @on(Input.Changed, "#lock-filter")
+    def _filter(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#lock-filter")
+    def _done_filtering(self) -> None:
+        self.query_one("#lock-table").focus()
+
+    def selected(self) -> LockRow | None:
+        table = self.query_one("#lock-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.rows if f"{r.interpreter}:{r.name}" == key), None)
+
+    # -- actions
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#lock-filter", Input).focus()
+
+    def action_preview(self) -> None:
+        self.plan("", write=False)
+
+    def action_relock(self) -> None:
+        self.plan("", write=True)
+
+    def action_upgrade_all(self) -> None:
+        self.plan("all", write=True)
+
+    def action_upgrade_selected(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.notify("Select a package in the table first.", title="No package",
+                        severity="warning")
+            return
+        self.plan(row.name, write=True)
+
+    @work(exclusive=True, group="lock-plan")
+    async def plan(self, upgrade: str, write: bool) -> None:
+        """Resolve in a thread, show the changes, then ask before writing."""
+        what = {"": "the spec", "all": "every package"}.get(upgrade, upgrade)
+        panel = self.query_one("#lock-changes", Static)
+        panel.update(f"Resolving {what}…")
+        panel.add_class("-shown")
+        try:
+            plan = await asyncio.to_thread(self.backend.plan_lock, upgrade)
+        except EnvspecError as exc:
+            panel.update(f"{exc.title}: {exc.message}")
+            self.report(exc)
+            return
+        text = describe_plan(plan)
+        panel.update(f"A re-lock ({what}) would make these changes:\n{text}"
+                     if plan.changes else f"A re-lock ({what}) changes no package.")
+        if not write:
+            return
+        if not plan.changes and not plan.differs:
+            self.notify("envspec.lock already matches the spec.", title="Up to date")
+            return
+        body = text if plan.changes else "No package changes; the lock records the "\
+            "new spec."
+        confirm = ConfirmScreen(f"Write envspec.lock ({what})?", body)
+        if await self.app.push_screen_wait(confirm):
+            await self.write(plan)
+
+    async def write(self, plan: LockPlan) -> None:
+        try:
+            await asyncio.to_thread(self.backend.write_lock, plan)
+        except EnvspecError as exc:
+            self.report(exc)
+            return
+        count = len(plan.changes)
+        self.notify(f"{count} change{'s' if count != 1 else ''} written.",
+                    title="Lock written")
+        self.query_one("#lock-changes", Static).update("")
+        self.query_one("#lock-changes").remove_class("-shown")
+        self.post_message(Pane.Changed("lock"))

@@ -1,0 +1,182 @@
+"""The services tab: state, health, ports and image of each service.
+
+Starting, stopping and restarting run in workers; while the tab is on
+screen its table refreshes every two seconds, so a database turning healthy
+shows without a key press. Following a service's logs streams them into the
+log panel from a thread until the user stops it or picks another service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import DataTable, Label, RichLog
+
+from envspec.errors import EnvspecError
+from tui.actions import bindings_for
+from tui.models import ServiceRow
+from tui.pane import Pane
+
+REFRESH_SECONDS = 2.0
+_COLUMNS = ("Service", "State", "Health", "Ports", "Image", "Detail")
+
+
+class ServicesPane(Pane):
+    """The stack's services, with start/stop/restart and log following."""
+
+    FOCUS = "#services-table"
+    BINDINGS = bindings_for("services")
+
+    class LogLine(Message):
+        """A line of the followed service's logs, sent from its thread."""
+
+        def __init__(self, service: str, line: str) -> None:
+            super().__init__()
+            self.service = service
+            self.line = line
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[ServiceRow] = []
+        self.following: str | None = None
+        self._stop_logs: threading.Event | None = None
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[str] = DataTable(id="services-table", cursor_type="row")
+        for label in _COLUMNS:
+            table.add_column(label, key=label.lower())
+        yield table
+        yield Label("Logs: press f to follow the selected service.",
+                    id="services-log-title")
+        yield RichLog(id="services-log", max_lines=5000, wrap=True, markup=False)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        if self.is_on_screen and not self.app.screen.is_modal:
+            self.reload()
+
+    def reload(self) -> None:
+        self.load_services()
+
+    @work(exclusive=True, group="services")
+    async def load_services(self) -> None:
+        try:
+            rows = await asyncio.to_thread(self.backend.services)
+        except EnvspecError as exc:
+            self.query_one("#services-log-title", Label).update(
+                f"{exc.title}: {exc.message}")
+            return
+        self.show(rows)
+
+    def show(self, rows: list[ServiceRow]) -> None:
+        self.rows = rows
+        table = self.query_one("#services-table", DataTable)
+        keep = self.selected()
+        table.clear()
+        for row in rows:
+            table.add_row(row.name, row.state, row.health or "-", row.ports or "-",
+                          row.image, row.detail, key=row.name)
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+
+    def selected(self) -> str | None:
+        table = self.query_one("#services-table", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    # -- actions
+
+    def action_start(self) -> None:
+        self._one("start")
+
+    def action_stop(self) -> None:
+        self._one("stop")
+
+    def action_restart(self) -> None:
+        self._one("restart")
+
+    def action_start_all(self) -> None:
+        self.operate("start", None)
+
+    def action_stop_all(self) -> None:
+        self.operate("stop", None)
+
+    def action_restart_all(self) -> None:
+        self.operate("restart", None)
+
+    def _one(self, verb: str) -> None:
+        name = self.selected()
+        if name is None:
+            self.notify("There is no service to act on.", title="No service",
+                        severity="warning")
+            return
+        self.operate(verb, name)
+
+    @work(group="services-op")
+    async def operate(self, verb: str, service: str | None) -> None:
+        """Start, stop or restart one service or the stack, in a thread."""
+        what = service or "the stack"
+        doing = {"start": "Starting", "stop": "Stopping", "restart": "Restarting"}
+        self.notify(f"{doing[verb]} {what}…", title=verb.capitalize(), timeout=3)
+        method = {"start": self.backend.start, "stop": self.backend.stop,
+                  "restart": self.backend.restart}[verb]
+        try:
+            await asyncio.to_thread(method, service)
+        except EnvspecError as exc:
+            self.report(exc)
+        else:
+            done = {"start": "started", "stop": "stopped", "restart": "restarted"}
+            self.notify(f"{what.capitalize()} {done[verb]}.", title="Done",
+                        timeout=3)
+            self.post_message(Pane.Changed("services"))
+        self.reload()
+
+    def action_follow(self) -> None:
+        name = self.selected()
+        following = self.following
+        self._stop_following()
+        if name is None or name == following:
+            return
+        self.following = name
+        self._stop_logs = threading.Event()
+        self.query_one("#services-log", RichLog).clear()
+        self.query_one("#services-log-title", Label).update(
+            f"Logs of {name} (following; f stops)")
+        self.follow(name, self._stop_logs)
+
+    def _stop_following(self) -> None:
+        if self._stop_logs is not None:
+            self._stop_logs.set()
+        if self.following is not None:
+            self.query_one("#services-log-title", Label).update(
+                f"Logs of {self.following} (stopped)")
+        self.following = None
+        self._stop_logs = None
+
+    @work(thread=True, group="services-logs")
+    def follow(self, service: str, stop: threading.Event) -> None:
+        """Stream one service's logs until ``stop`` is set (a thread worker)."""
+        def line(text: str) -> None:
+            self.post_message(self.LogLine(service, text))
+
+        try:
+            self.backend.follow_logs(service, line, stop)
+        except EnvspecError as exc:
+            self.app.call_from_thread(self.report, exc)
+
+    @on(LogLine)
+    def _log_line(self, message: LogLine) -> None:
+        if message.service == self.following:
+            self.query_one("#services-log", RichLog).write(message.line)
+
+    def on_unmount(self) -> None:
+        if self._stop_logs is not None:
+            self._stop_logs.set()
