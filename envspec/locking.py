@@ -105,7 +105,15 @@ def make_lock(
     options: Options = Options(),
     progress: Progress = lambda _text: None,
 ) -> Lock:
-    """Resolve the spec into a new lock (not written)."""
+    """Resolve the spec into a new lock (not written).
+
+    Images are pinned first (each interpreter's exact Python decides what uv
+    resolves for); then the uv runs, which are nearly all network waits, go
+    in parallel, one per interpreter plus the installer, while the service
+    images are pinned.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from envspec import resolve
 
     py = spec.python
@@ -113,37 +121,56 @@ def make_lock(
     indexes = resolve.Indexes.from_spec(py, spec.root)
     _check_upgrade_names(options, previous, {r.name for r in py.packages})
 
-    interpreters: list[LockedInterpreter] = []
+    images: list[tuple[str, str, str, str]] = []  # version, image, digest, exact
     for version in py.versions:
         image = py.image_for(version)
         progress(f"pinning {image}")
+        # TODO: check that the image has a variant for every platform of the
+        # lock (an amd64-only image cannot serve linux/arm64); the registry
+        # data docker-py returns lists them, the Registry protocol does not yet.
         digest = registry.digest(image)
         exact = _python_in(registry, image, digest, version, previous)
+        images.append((version, image, digest, exact))
 
-        progress(f"resolving packages for Python {exact} on {', '.join(platforms)}")
-        request = resolve.Request(
-            requirements=py.packages,
-            indexes=indexes,
-            preferences={} if options.upgrade else _pins(previous, version),
-            upgrade_packages=options.upgrade_packages,
+    # Find uv before any thread does: find_uv_bin() reads sysconfig, whose
+    # first use is not thread-safe (a racing thread can see EXE as None).
+    resolve.uv_version()
+    with ThreadPoolExecutor(max_workers=len(images) + 1) as pool:
+        resolving: list[Future[tuple[LockedPackage, ...]]] = []
+        for version, _image, _digest, exact in images:
+            progress(f"resolving packages for Python {exact} on {', '.join(platforms)}")
+            request = resolve.Request(
+                requirements=py.packages,
+                indexes=indexes,
+                preferences={} if options.upgrade else _pins(previous, version),
+                upgrade_packages=options.upgrade_packages,
+            )
+            resolving.append(
+                pool.submit(resolve.resolve, request, version, exact, platforms)
+            )
+        installer = pool.submit(_installer, indexes, images[0][3], platforms, progress)
+
+        services = []
+        for svc in sorted(spec.services, key=lambda s: s.name):
+            progress(f"pinning {svc.image} for service {svc.name}")
+            digest = registry.digest(svc.image)
+            services.append(LockedImage(svc.name, svc.image, digest))
+
+        # Results in spec order, so the error reported is the first interpreter's.
+        interpreters = [
+            LockedInterpreter(version, image, digest, exact, future.result())
+            for (version, image, digest, exact), future in zip(
+                images, resolving, strict=True
+            )
+        ]
+        return Lock(
+            spec_hash=spec.digest(),
+            spec=spec.meaning(),
+            platforms=platforms,
+            installer=installer.result(),
+            interpreters=tuple(interpreters),
+            services=tuple(services),
         )
-        packages = resolve.resolve(request, version, exact, platforms)
-        interpreters.append(LockedInterpreter(version, image, digest, exact, packages))
-
-    services = []
-    for svc in sorted(spec.services, key=lambda s: s.name):
-        progress(f"pinning {svc.image} for service {svc.name}")
-        services.append(LockedImage(svc.name, svc.image, registry.digest(svc.image)))
-
-    installer = _installer(indexes, interpreters[0].python, platforms, progress)
-    return Lock(
-        spec_hash=spec.digest(),
-        spec=spec.meaning(),
-        platforms=platforms,
-        installer=installer,
-        interpreters=tuple(interpreters),
-        services=tuple(services),
-    )
 
 
 def _python_in(
@@ -212,6 +239,6 @@ def _installer(
         requirements=[Requirement_(f"uv=={version}", "uv", "envspec")],
         indexes=indexes,
     )
-    packages = resolve.resolve(request, "installer", python, platforms)
+    packages = resolve.resolve(request, resolve.INSTALLER, python, platforms)
     (uv,) = [p for p in packages if p.name == "uv"]
     return LockedPackage(name="uv", version=uv.version, hashes=uv.hashes)

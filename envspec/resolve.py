@@ -46,6 +46,8 @@ UV_PLATFORMS = {
     "linux/amd64": "x86_64-manylinux_2_28",
     "linux/arm64": "aarch64-manylinux_2_28",
 }
+# The label of the resolution that pins the uv wheel itself.
+INSTALLER = "installer"
 # The machine a platform-only package is restricted to in the lock.
 _MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 
@@ -108,6 +110,8 @@ class Target:
     platform: str  # "linux/amd64"
 
     def describe(self) -> str:
+        if self.label == INSTALLER:
+            return f"the uv installer (for Python {self.python}) on {self.platform}"
         return f"Python {self.label} ({self.python}) on {self.platform}"
 
 
