@@ -243,6 +243,19 @@ def parse_spec_text(text: str, path: Path) -> Spec:
     return _Validator(tomlpos.Located(path, text)).run()
 
 
+def read_requirement_file(name: str, root: Path) -> tuple[list[Requirement_], list[Problem]]:
+    """The requirements of a file as a spec in ``root`` would read them.
+
+    Returns what the file (and its ``-r`` includes) holds, and the problems a
+    spec naming it in ``python.requirements`` would report, e.g. an editable
+    or a pip option line. ``envspec init`` uses it to decide whether a file
+    can be named as it is.
+    """
+    checker = _Validator(tomlpos.Located(root / SPEC_NAME, ""))
+    found = checker.requirement_file(name, None)
+    return found, checker.problems
+
+
 def default_project_name(directory: Path) -> str:
     name = re.sub(r"[^a-z0-9_-]+", "-", directory.resolve().name.lower()).strip("-_")
     return name or "project"

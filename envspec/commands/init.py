@@ -3,21 +3,59 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from envspec.context import Context
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("init", parents=[common], help="write envspec.toml for a project",
-                       description="Read requirements, pyproject.toml, "
-                       ".python-version and compose files and write envspec.toml.")
+    p = sub.add_parser(
+        "init",
+        parents=[common],
+        help="write envspec.toml for a project",
+        description="Read requirements, pyproject.toml, .python-version, "
+        "runtime.txt, compose files, .env names and Procfile, and write "
+        "envspec.toml with a comment naming where each entry came from.",
+    )
     p.add_argument("--yes", "-y", action="store_true", help="do not ask")
     p.add_argument("--force", action="store_true", help="overwrite an existing spec")
     p.set_defaults(handler=run)
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from envspec.errors import RunError
+    from envspec import init
 
-    raise RunError("envspec init is not built yet")
+    root = ctx.directory.resolve()
+    init.check_target(root, args.force)  # before any work: exit 2 if it exists
+    found = init.draft(root)
+    text = init.render(found)
+    init.validate(text, root)
+
+    ask = not args.yes and not ctx.json and _on_terminal(ctx)
+    if ask:
+        ctx.stdout.write(text)
+        ctx.stdout.write("\n")
+        answer = input(f"Write this to {root / 'envspec.toml'}? [Y/n] ")
+        if answer.strip().lower() not in ("", "y", "yes"):
+            ctx.info("nothing written")
+            return 0
+
+    path = init.write_spec(root, text, force=args.force)
+    ctx.emit(
+        {
+            "ok": True,
+            "path": str(path),
+            "spec": text,
+            "read": list(dict.fromkeys(found.read)),
+        }
+    )
+    if not ask:
+        # Off a terminal, or with --yes, the result shows what was written.
+        ctx.echo(text.rstrip("\n"))
+    ctx.info(f"wrote {path}; next: `envspec doctor`, `envspec lock`, `envspec up`")
+    return 0
+
+
+def _on_terminal(ctx: Context) -> bool:
+    return sys.stdin.isatty() and ctx.stdout.isatty()
