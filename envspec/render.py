@@ -41,6 +41,9 @@ DEVCONTAINER = "devcontainer.json"
 CA_SECRET = "ca"
 MATRIX_PROFILE = "matrix"
 DB_USER = "app"  # the user each catalog service is set up with
+# The templates this module renders (others in templates/ belong to others).
+TEMPLATES = ("Dockerfile.j2", "compose.yaml.j2", "dockerignore.j2", "env.example.j2",
+             "gitignore.j2")
 
 
 def dockerfile_name(version: str) -> str:
@@ -424,7 +427,7 @@ def renderer_digest() -> str:
     record it, so that ``generate --check`` can trust a file on disk without
     rendering it again when its lock, envspec version and renderer all match.
     """
-    sources = sorted(templates_dir().glob("*.j2"))
+    sources = [templates_dir() / name for name in TEMPLATES]
     here = Path(__file__).resolve().parent
     sources += [here / "render.py", here / "header.py", here / "catalog.py",
                 here / "secrets.py"]

@@ -63,3 +63,16 @@ def fake_lock(spec: Spec) -> Lock:
 def load(name: str) -> tuple[Spec, Lock]:
     spec = load_spec(SPEC_DIRS[name] / "envspec.toml")
     return spec, fake_lock(spec)
+
+
+def project(tmp_path: Path, name: str) -> tuple[Spec, Lock]:
+    """A copy of a snapshot spec in ``tmp_path`` with its lock written beside it."""
+    import shutil
+
+    target = tmp_path / name
+    target.mkdir()
+    shutil.copy(SPEC_DIRS[name] / "envspec.toml", target / "envspec.toml")
+    spec = load_spec(target / "envspec.toml")
+    lock = fake_lock(spec)
+    (target / "envspec.lock").write_text(lock.dumps(), encoding="utf-8")
+    return spec, lock
