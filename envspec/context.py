@@ -11,9 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from envspec.spec import Spec, find_spec, load_spec
+if TYPE_CHECKING:  # the spec module imports tomlkit and packaging: load on use
+    from envspec.spec import Spec
 
 
 @dataclass
@@ -26,10 +27,14 @@ class Context:
 
     @cached_property
     def spec_path(self) -> Path:
+        from envspec.spec import find_spec
+
         return find_spec(self.directory)
 
     @cached_property
     def spec(self) -> Spec:
+        from envspec.spec import load_spec
+
         return load_spec(self.spec_path)
 
     def echo(self, text: str = "") -> None:

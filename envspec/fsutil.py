@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from envspec.errors import RunError
@@ -41,8 +43,11 @@ def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
                 os.fsync(handle.fileno())
             target_mode = mode if mode is not None else _mode_of(path)
             os.chmod(name, target_mode)
-        for path, temp in temps.items():
-            os.replace(temp, path)
+        # Renames in one directory do not fail for want of space; holding
+        # Ctrl-C and SIGTERM until they are done keeps the set consistent.
+        with _signals_held():
+            for path, temp in temps.items():
+                os.replace(temp, path)
     except OSError as exc:
         raise RunError(
             f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}",
@@ -54,6 +59,19 @@ def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
         for temp in temps.values():
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _mode_of(path: Path) -> int:
