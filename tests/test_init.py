@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from envspec import init
+from envspec import init, init_python, init_services
 from envspec.spec import load_spec
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
@@ -29,6 +29,8 @@ def project(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def _init(envspec_cli: Any, root: Path, *args: str) -> tuple[int, str, str]:
     done = envspec_cli("-C", str(root), "init", *args, timeout=120)
+    if done.returncode not in (0, 2):  # show why, not only the code
+        print(done.stderr)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -224,12 +226,12 @@ def test_python_version_file_outside_requires_python_is_noted(tmp_path: Path) ->
 ])
 def test_poetry_constraints(poetry: str, pep440: str) -> None:
     """Poetry's caret, tilde and bare versions map to PEP 440 specifiers."""
-    assert init._poetry_constraint(poetry) == pep440
+    assert init_python._poetry_constraint(poetry) == pep440
 
 
 def test_compose_ports_short_and_long_syntax() -> None:
     """Host and container ports are read from both compose port syntaxes."""
     ports = ["127.0.0.1:5433:5432", "8000", {"target": 9000, "published": 19000},
              "6379:6379/tcp"]
-    assert init._published(ports, host=True) == [5433, 19000, 6379]
-    assert init._published(ports, host=False) == [5432, 8000, 9000, 6379]
+    assert init_services._published(ports, host=True) == [5433, 19000, 6379]
+    assert init_services._published(ports, host=False) == [5432, 8000, 9000, 6379]
