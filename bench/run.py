@@ -578,7 +578,7 @@ def table(results: Result) -> str:
         notes.append(f"- --check commands: {checks['dominated_by']}.")
     if up:
         notes.append(f"- up: {up['dominated_by']}.")
-    return "\n".join(rows + [""] + notes) + "\n"
+    return "\n".join([*rows, "", *notes]) + "\n"
 
 
 def main() -> int:

@@ -199,8 +199,8 @@ def diff_meaning(old: Any, new: Any, path: str = "") -> list[str]:
             else:
                 lines.extend(diff_meaning(old[key], new[key], sub))
         return lines
-    if isinstance(old, list) and isinstance(new, list) and old != new:
-        if path.endswith(("requirements", "packages")):
+    if (isinstance(old, list) and isinstance(new, list) and old != new
+            and path.endswith(("requirements", "packages"))):
             gone = [x for x in old if x not in new]
             added = [x for x in new if x not in old]
             out = [f"{path}: added {_show(x)}" for x in added]
@@ -352,7 +352,7 @@ class _Validator:
 
     def strings(self, entry: tuple[Any, Any], where: str) -> list[tuple[str, Any]]:
         """The string elements of an array entry with their items."""
-        key, item = entry
+        item = entry[1]
         out: list[tuple[str, Any]] = []
         for element in item:
             plain = element.unwrap() if hasattr(element, "unwrap") else element
@@ -724,7 +724,7 @@ class _Validator:
 
         version = None
         if "version" in fields:
-            key, item = fields["version"]
+            item = fields["version"][1]
             raw = item.unwrap() if hasattr(item, "unwrap") else item
             if isinstance(raw, int | float) and not isinstance(raw, bool):
                 self.add(f"`{where}.version` must be a string, not a number", item,
