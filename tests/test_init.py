@@ -235,3 +235,39 @@ def test_compose_ports_short_and_long_syntax() -> None:
              "6379:6379/tcp"]
     assert init_services._published(ports, host=True) == [5433, 19000, 6379]
     assert init_services._published(ports, host=False) == [5432, 8000, 9000, 6379]
+
+
+def _run_init(root: Path, monkeypatch: pytest.MonkeyPatch, answer: str) -> tuple[int, str]:
+    import argparse
+    import io
+
+    from envspec.commands import init as init_command
+    from envspec.context import Context
+
+    monkeypatch.setattr(init_command, "_on_terminal", lambda ctx: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+    out = io.StringIO()
+    ctx = Context(directory=root, stdout=out, stderr=io.StringIO())
+    code = init_command.run(ctx, argparse.Namespace(yes=False, force=False))
+    return code, out.getvalue()
+
+
+def test_terminal_shows_the_spec_and_writes_on_yes(
+    project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the draft is shown first and written once confirmed."""
+    root = project("pyproject-lib")
+    code, shown = _run_init(root, monkeypatch, "y")
+    assert code == 0
+    assert shown.strip() == (root / "envspec.toml").read_text().strip()
+
+
+def test_terminal_declined_writes_nothing(
+    project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answering no on a terminal leaves the folder without a spec."""
+    root = project("pyproject-lib")
+    code, shown = _run_init(root, monkeypatch, "n")
+    assert code == 0
+    assert "[python]" in shown
+    assert not (root / "envspec.toml").exists()
