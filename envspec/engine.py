@@ -624,7 +624,7 @@ def _trim_nanos(stamp: str) -> str:
     head, dot, rest = stamp.partition(".")
     if not dot:
         return stamp
-    digits = "".join(c for c in rest if c.isdigit())
+    digits = rest[:len(rest) - len(rest.lstrip("0123456789"))]
     zone = rest[len(digits):]
     return f"{head}.{digits[:6].ljust(6, '0')}{zone}"
 

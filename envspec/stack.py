@@ -275,10 +275,47 @@ def phase(container: Container | None) -> tuple[str, str]:
     return "waiting", f"running, health {container.health}"
 
 
+def http_answers(url: str) -> bool:
+    """Whether an HTTP server answers at ``url`` (any status counts)."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    # Straight to the published port: a proxy from the environment must not
+    # stand in for the app.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        opener.open(url, timeout=2).close()
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    return True
+
+
+def _app_phase(container: Container | None,
+               probe: Callable[[str], bool]) -> tuple[str, str]:
+    """The app's phase; with no health check, "ready" once its port answers."""
+    current = phase(container)
+    if container is None or current[1] != "running":
+        return current
+    urls = [p["url"] for p in port_entries(APP, container)]
+    if not urls:
+        return current
+    if probe(urls[0]):
+        return "ready", f"running, answering at {urls[0]}"
+    return "waiting", f"running, not answering at {urls[0]} yet"
+
+
 def wait_healthy(engine: Engine, project: Project, *, timeout: float,
-                 report: Report,
-                 clock: Callable[[], float] = time.monotonic) -> list[Container]:
-    """Wait until every service is ready; raise ServiceFailed if one cannot be."""
+                 report: Report, clock: Callable[[], float] = time.monotonic,
+                 probe: Callable[[str], bool] = http_answers) -> list[Container]:
+    """Wait until every service is ready; raise ServiceFailed if one cannot be.
+
+    A service with a health check is ready once it is healthy; the app,
+    which usually has none, once it answers HTTP on its first published
+    port; any other service once it runs.
+    """
     services = project.services()
     began = clock()
     deadline = began + timeout
@@ -286,7 +323,8 @@ def wait_healthy(engine: Engine, project: Project, *, timeout: float,
     while True:
         current = {c.service: c for c in engine.containers(project.name)
                    if not c.oneoff}
-        phases = {s: phase(current.get(s)) for s in services}
+        phases = {s: _app_phase(current.get(s), probe) if s == APP
+                  else phase(current.get(s)) for s in services}
         for service, (_, why) in phases.items():
             if seen.get(service) != why:
                 report(f"  {service}: {why} ({clock() - began:.1f} s)")
@@ -302,7 +340,9 @@ def wait_healthy(engine: Engine, project: Project, *, timeout: float,
             waiting = [s for s, (p, _) in phases.items() if p != "ready"]
             raise _failure(engine, project, waiting,
                            f"not healthy after {timeout:.0f} s")
-        engine.wait_for_change(project.name, min(2.0, left))
+        # Containers report through events; an app's port does not, so poll it.
+        engine.wait_for_change(project.name, min(0.5 if phases[APP][0] == "waiting"
+                                                 and APP in current else 2.0, left))
 
 
 def _failure(engine: Engine, project: Project, services: Sequence[str],

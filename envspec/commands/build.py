@@ -22,10 +22,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     project = stack.load_project(ctx.spec)
     stack.check_lock(project, fix=stack.command_for(ctx.directory, "lock"))
+    engine = DockerEngine()
+    engine.ping()  # first: an unreachable engine must leave every file as it was
     stack.ensure_generated(project, ctx.info)
 
-    engine = DockerEngine()
-    engine.ping()
     ca = secrets.ca_bundle(project.spec)
     outcomes = stack.build_images(
         project, engine, project.images(), ca_bundle=ca, no_cache=args.no_cache,

@@ -36,11 +36,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     project = stack.load_project(ctx.spec)
     stack.check_lock(project, fix=stack.command_for(ctx.directory, "lock"))
+    engine = DockerEngine()
+    engine.ping()  # first: an unreachable engine must leave every file as it was
     stack.ensure_generated(project, ctx.info)
     image = project.image_for(args.python)
 
-    engine = DockerEngine()
-    engine.ping()
     stack.build_images(project, engine, [image],
                        ca_bundle=secrets.ca_bundle(project.spec), report=ctx.info,
                        verbose=ctx.verbosity > 0)

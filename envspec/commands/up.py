@@ -29,10 +29,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     began = time.monotonic()
     project = stack.load_project(ctx.spec)
     stack.check_lock(project, fix=stack.command_for(ctx.directory, "lock"))
+    engine = DockerEngine()
+    engine.ping()  # first: an unreachable engine must leave every file as it was
     stack.ensure_generated(project, ctx.info)
 
-    engine = DockerEngine()
-    engine.ping()
     if not args.no_build:
         stack.build_images(project, engine, [project.image_for(None)],
                            ca_bundle=secrets.ca_bundle(project.spec),
