@@ -6,7 +6,8 @@ for what its API covers (ping, images, containers and their health, logs,
 events) and through the ``docker buildx`` and ``docker compose`` command-line
 plugins for what docker-py cannot do: BuildKit builds (its ``images.build``
 uses the legacy builder, which has no secret mounts) and compose projects.
-Unit tests use :class:`envspec.fake_engine.FakeEngine` instead.
+Unit tests use :class:`envspec.fake_engine.FakeEngine` instead; BuildKit's
+progress stream is parsed in :mod:`envspec.buildkit`.
 
 docker-py is imported inside the methods that need it: the import costs
 about 280 ms, which commands such as ``lock --check`` must not pay.
@@ -19,12 +20,11 @@ here and never leave this module.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -136,15 +136,22 @@ class Engine(Protocol):
     def wait_for_change(self, project: str, seconds: float) -> None:
         """Block until a container of the project changes, at most ``seconds``."""
 
-    def build(self, request: BuildRequest,
-              progress: Callable[[BuildEvent], None]) -> None:
+    def build(
+        self, request: BuildRequest, progress: Callable[[BuildEvent], None]
+    ) -> None:
         """Build one image with BuildKit; raise EngineError if it fails."""
 
-    def compose(self, compose_file: Path | None, project: str,
-                args: Sequence[str], *, capture: bool = True,
-                echo: Callable[[str], None] | None = None,
-                timeout: float | None = None,
-                env: Mapping[str, str] | None = None) -> ComposeResult:
+    def compose(
+        self,
+        compose_file: Path | None,
+        project: str,
+        args: Sequence[str],
+        *,
+        capture: bool = True,
+        echo: Callable[[str], None] | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ComposeResult:
         """Run a ``docker compose`` command for a project.
 
         With ``capture`` the output is returned (and each line of stderr is
@@ -166,15 +173,22 @@ def _engine_address() -> str:
 def _unreachable(exc: BaseException | None, what: str) -> EngineError:
     host = os.environ.get("DOCKER_HOST")
     if host:
-        hint = (f"start the engine that DOCKER_HOST points to, or fix or unset "
-                f"DOCKER_HOST (now {host}); `docker info` should then work")
+        hint = (
+            f"start the engine that DOCKER_HOST points to, or fix or unset "
+            f"DOCKER_HOST (now {host}); `docker info` should then work"
+        )
     else:
-        hint = (f"start the Docker Engine (e.g. `sudo systemctl start docker`) so "
-                f"that {DEFAULT_SOCKET} answers, check that you may use it (the "
-                "`docker` group), or set DOCKER_HOST to where it listens")
+        hint = (
+            f"start the Docker Engine (e.g. `sudo systemctl start docker`) so "
+            f"that {DEFAULT_SOCKET} answers, check that you may use it (the "
+            "`docker` group), or set DOCKER_HOST to where it listens"
+        )
     detail = f": {_short(exc)}" if exc else ""
-    return EngineError(f"cannot reach the Docker Engine at {_engine_address()} "
-                       f"({what}){detail}", hint=hint, title="Engine unreachable")
+    return EngineError(
+        f"cannot reach the Docker Engine at {_engine_address()} ({what}){detail}",
+        hint=hint,
+        title="Engine unreachable",
+    )
 
 
 def _short(exc: BaseException) -> str:
@@ -195,8 +209,9 @@ class DockerEngine:
         try:
             import docker
         except ImportError as exc:  # a broken install, not a user mistake
-            raise EngineError("docker-py is not installed",
-                              hint="pip install 'docker>=7.1'") from exc
+            raise EngineError(
+                "docker-py is not installed", hint="pip install 'docker>=7.1'"
+            ) from exc
         try:
             return docker.from_env(timeout=30)
         except docker.errors.DockerException as exc:
@@ -211,8 +226,9 @@ class DockerEngine:
         except docker.errors.NotFound:
             raise
         except docker.errors.APIError as exc:
-            raise EngineError(f"the Docker Engine refused to {what}: "
-                              f"{exc.explanation or exc}") from exc
+            raise EngineError(
+                f"the Docker Engine refused to {what}: {exc.explanation or exc}"
+            ) from exc
         except (docker.errors.DockerException, OSError) as exc:
             raise _unreachable(exc, what) from exc
 
@@ -225,21 +241,27 @@ class DockerEngine:
         import docker
 
         try:
-            img = self._call(f"inspect the image {ref}",
-                             lambda: self._client.images.get(ref))
+            img = self._call(
+                f"inspect the image {ref}", lambda: self._client.images.get(ref)
+            )
         except docker.errors.NotFound:
             return None
         attrs = img.attrs
         labels = (attrs.get("Config") or {}).get("Labels") or {}
-        return Image(id=attrs["Id"], labels=dict(labels),
-                     repo_digests=tuple(attrs.get("RepoDigests") or ()))
+        return Image(
+            id=attrs["Id"],
+            labels=dict(labels),
+            repo_digests=tuple(attrs.get("RepoDigests") or ()),
+        )
 
     def remove_image(self, ref: str) -> None:
         import docker
 
         try:
-            self._call(f"remove the image {ref}",
-                       lambda: self._client.images.remove(ref, force=True))
+            self._call(
+                f"remove the image {ref}",
+                lambda: self._client.images.remove(ref, force=True),
+            )
         except docker.errors.NotFound:
             return
 
@@ -249,17 +271,20 @@ class DockerEngine:
         found = self._call(
             f"list the containers of {project}",
             lambda: self._client.containers.list(
-                all=True, filters={"label": f"{PROJECT_LABEL}={project}"}),
+                all=True, filters={"label": f"{PROJECT_LABEL}={project}"}
+            ),
         )
-        return sorted((_container(c.attrs) for c in found),
-                      key=lambda c: (c.service, c.name))
+        return sorted(
+            (_container(c.attrs) for c in found), key=lambda c: (c.service, c.name)
+        )
 
     def logs(self, container_id: str, tail: int) -> str:
         import docker
 
         def read() -> bytes:
-            return self._client.api.logs(container_id, tail=tail, stdout=True,
-                                         stderr=True)
+            return self._client.api.logs(
+                container_id, tail=tail, stdout=True, stderr=True
+            )
 
         try:
             data = self._call("read the logs", read)
@@ -271,9 +296,15 @@ class DockerEngine:
         # The events stream ends by itself at ``until``; the first event of
         # the project (start, die, health_status...) ends the wait early.
         now = time.time()
-        stream = self._call("stream events", lambda: self._client.api.events(
-            since=f"{now:.3f}", until=f"{now + seconds:.3f}", decode=True,
-            filters={"type": "container", "label": f"{PROJECT_LABEL}={project}"}))
+        stream = self._call(
+            "stream events",
+            lambda: self._client.api.events(
+                since=f"{now:.3f}",
+                until=f"{now + seconds:.3f}",
+                decode=True,
+                filters={"type": "container", "label": f"{PROJECT_LABEL}={project}"},
+            ),
+        )
         try:
             for _event in stream:
                 return
@@ -294,7 +325,9 @@ class DockerEngine:
                 "the `docker` command is not installed",
                 hint="install the Docker CLI with its buildx and compose plugins: "
                 "https://docs.docker.com/engine/install/ (Debian: apt-get install "
-                "docker.io docker-buildx docker-compose)", title="No docker CLI")
+                "docker.io docker-buildx docker-compose)",
+                title="No docker CLI",
+            )
         return found
 
     @cached_property
@@ -304,8 +337,9 @@ class DockerEngine:
             return [self.docker_cli, "compose"]
         legacy = shutil.which("docker-compose")
         if legacy and _works([legacy, "version"]):
-            log.warning("compose v2 is missing; using docker-compose v1",
-                        extra={"path": legacy})
+            log.warning(
+                "compose v2 is missing; using docker-compose v1", extra={"path": legacy}
+            )
             return [legacy]
         raise EngineError(
             "Docker Compose is missing: neither `docker compose` (v2) nor "
@@ -313,7 +347,8 @@ class DockerEngine:
             hint="install the compose v2 plugin: Debian 13/Ubuntu `apt-get install "
             "docker-compose`, Docker's repository `apt-get install "
             "docker-compose-plugin`, or see https://docs.docker.com/compose/install/",
-            title="No compose")
+            title="No compose",
+        )
 
     @cached_property
     def buildx_argv(self) -> list[str]:
@@ -324,12 +359,23 @@ class DockerEngine:
             "BuildKit builds (cache and secret mounts) need it",
             hint="install it: Debian/Ubuntu `apt-get install docker-buildx`, "
             "Docker's repository `apt-get install docker-buildx-plugin`, or see "
-            "https://github.com/docker/buildx#installing", title="No buildx")
+            "https://github.com/docker/buildx#installing",
+            title="No buildx",
+        )
 
-    def build(self, request: BuildRequest,
-              progress: Callable[[BuildEvent], None]) -> None:
-        argv = [*self.buildx_argv, "build", "--progress=rawjson", "--load",
-                "--file", str(request.dockerfile), "--tag", request.tag]
+    def build(
+        self, request: BuildRequest, progress: Callable[[BuildEvent], None]
+    ) -> None:
+        argv = [
+            *self.buildx_argv,
+            "build",
+            "--progress=rawjson",
+            "--load",
+            "--file",
+            str(request.dockerfile),
+            "--tag",
+            request.tag,
+        ]
         for key, value in sorted(request.labels.items()):
             argv += ["--label", f"{key}={value}"]
         for ident, path in sorted(request.secrets.items()):
@@ -340,12 +386,20 @@ class DockerEngine:
         log.info("build started", extra={"tag": request.tag, "argv": argv})
 
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, encoding="utf-8", errors="replace")
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
         except OSError as exc:
             raise EngineError(f"could not start `{' '.join(argv[:3])}`: {exc}") from exc
         assert proc.stderr is not None and proc.stdout is not None
+        from envspec.buildkit import RawJsonProgress, build_failure
+
         parser = RawJsonProgress(progress)
         try:
             parser.feed_stream(proc.stderr)
@@ -356,13 +410,21 @@ class DockerEngine:
             proc.wait()
             raise
         if code != 0:
+            if not parser.names and any("Cannot connect" in t for t in parser.text):
+                raise _unreachable(None, f"build {request.tag}")
             raise build_failure(request.tag, parser, _engine_address())
 
-    def compose(self, compose_file: Path | None, project: str,
-                args: Sequence[str], *, capture: bool = True,
-                echo: Callable[[str], None] | None = None,
-                timeout: float | None = None,
-                env: Mapping[str, str] | None = None) -> ComposeResult:
+    def compose(
+        self,
+        compose_file: Path | None,
+        project: str,
+        args: Sequence[str],
+        *,
+        capture: bool = True,
+        echo: Callable[[str], None] | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ComposeResult:
         argv = [*self.compose_argv, "--project-name", project]
         if compose_file is not None:
             argv += ["--file", str(compose_file)]
@@ -371,32 +433,65 @@ class DockerEngine:
         full_env = {**os.environ, **(env or {})}
         try:
             if not capture:
-                return ComposeResult(subprocess.call(argv, env=full_env))
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    env=full_env, text=True, encoding="utf-8",
-                                    errors="replace")
+                return ComposeResult(_passthrough(argv, full_env))
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=full_env,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
         except OSError as exc:
             raise EngineError(f"could not start `{' '.join(argv[:2])}`: {exc}") from exc
         return _collect(proc, echo, timeout)
 
 
-def _collect(proc: subprocess.Popen[str], echo: Callable[[str], None] | None,
-             timeout: float | None) -> ComposeResult:
+def _passthrough(argv: list[str], env: Mapping[str, str]) -> int:
+    """Run a command on this terminal; its code. Output to a pipe is cleaned.
+
+    compose 2.26 starts each line of ``logs`` with an erase-line escape even
+    when its output is not a terminal; piped output should be plain text.
+    """
+    if sys.stdout.isatty():
+        return subprocess.call(argv, env=env)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            sys.stdout.buffer.write(line.replace(b"\x1b[2K", b""))
+            sys.stdout.flush()
+        return proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def _collect(
+    proc: subprocess.Popen[str],
+    echo: Callable[[str], None] | None,
+    timeout: float | None,
+) -> ComposeResult:
     """Wait for a command, passing its stderr lines on while collecting both."""
     out: list[str] = []
     err: list[str] = []
 
-    def pump(stream: IO[str] | None, into: list[str],
-             each: Callable[[str], None] | None) -> None:
+    def pump(
+        stream: IO[str] | None, into: list[str], each: Callable[[str], None] | None
+    ) -> None:
         assert stream is not None
         for line in stream:
             into.append(line)
             if each is not None and line.strip():
                 each(line.rstrip("\n"))
 
-    threads = [threading.Thread(target=pump, args=(proc.stdout, out, None), daemon=True),
-               threading.Thread(target=pump, args=(proc.stderr, err, echo), daemon=True)]
+    threads = [
+        threading.Thread(target=pump, args=(proc.stdout, out, None), daemon=True),
+        threading.Thread(target=pump, args=(proc.stderr, err, echo), daemon=True),
+    ]
     for thread in threads:
         thread.start()
     timed_out = False
@@ -421,8 +516,9 @@ def _collect(proc: subprocess.Popen[str], echo: Callable[[str], None] | None,
 
 def _works(argv: list[str]) -> bool:
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=30,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            argv, capture_output=True, timeout=30, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -443,188 +539,25 @@ def _container(attrs: Mapping[str, Any]) -> Container:
     for key, bindings in sorted(published.items()):
         number, _, proto = key.partition("/")
         for binding in bindings or ():
-            ports.append(Port(int(number), proto or "tcp",
-                              binding.get("HostIp") or "0.0.0.0",
-                              int(binding.get("HostPort") or 0)))
+            ports.append(
+                Port(
+                    int(number),
+                    proto or "tcp",
+                    binding.get("HostIp") or "0.0.0.0",
+                    int(binding.get("HostPort") or 0),
+                )
+            )
 
     return Container(
-        id=attrs["Id"], name=str(attrs.get("Name", "")).lstrip("/"),
+        id=attrs["Id"],
+        name=str(attrs.get("Name", "")).lstrip("/"),
         service=labels.get(SERVICE_LABEL, ""),
         state=state.get("Status", "unknown"),
         exit_code=state.get("ExitCode"),
         health=health.get("Status") if health else None,
-        health_output=output, ports=tuple(ports),
-        image=config.get("Image", ""), image_id=attrs.get("Image", ""),
+        health_output=output,
+        ports=tuple(ports),
+        image=config.get("Image", ""),
+        image_id=attrs.get("Image", ""),
         oneoff=labels.get(ONEOFF_LABEL) == "True",
     )
-
-
-# --------------------------------------------------------------------------
-# BuildKit progress
-
-
-class RawJsonProgress:
-    """Turns ``buildx build --progress=rawjson`` output into BuildEvents.
-
-    buildx writes a stream of (indented) JSON solve-status documents to
-    stderr, each with ``vertexes`` (steps, with ``started``, ``completed``,
-    ``cached`` and ``error``) and ``logs`` (base64 output of a step); after
-    them, plain text such as ``ERROR: failed to solve: ...``.
-    """
-
-    def __init__(self, progress: Callable[[BuildEvent], None]) -> None:
-        self.progress = progress
-        self.names: dict[str, str] = {}
-        self.finished: set[str] = set()
-        self.started: set[str] = set()
-        self.step_logs: dict[str, list[str]] = {}
-        self.failed_step: str | None = None
-        self.error: str | None = None
-        self.text: list[str] = []
-        self._decoder = json.JSONDecoder()
-        self._partial: dict[str, str] = {}
-
-    def feed_stream(self, stream: IO[str]) -> None:
-        buffer = ""
-        depth = 0
-        in_string = escaped = False
-        for line in stream:
-            if depth == 0 and not buffer and not line.lstrip().startswith("{"):
-                if line.strip():
-                    self.text_line(line.rstrip("\n"))
-                continue
-            buffer += line
-            # Track brace depth outside strings to find the document's end.
-            for char in line:
-                if in_string:
-                    if escaped:
-                        escaped = False
-                    elif char == "\\":
-                        escaped = True
-                    elif char == '"':
-                        in_string = False
-                elif char == '"':
-                    in_string = True
-                elif char == "{":
-                    depth += 1
-                elif char == "}":
-                    depth -= 1
-            if depth == 0:
-                self.feed_document(buffer)
-                buffer = ""
-        if buffer.strip():
-            self.text_line(buffer.strip())
-
-    def feed_document(self, text: str) -> None:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError:
-            for line in text.splitlines():
-                self.text_line(line)
-            return
-        for vertex in doc.get("vertexes") or ():
-            self.vertex(vertex)
-        for entry in doc.get("logs") or ():
-            self.log_entry(entry)
-
-    def vertex(self, v: Mapping[str, Any]) -> None:
-        digest = v.get("digest", "")
-        name = v.get("name") or digest[:19]
-        self.names[digest] = name
-        if digest in self.finished:
-            return
-        if v.get("error"):
-            self.finished.add(digest)
-            self.failed_step = name
-            self.error = v["error"]
-            self.progress(BuildEvent("failed", name, v["error"]))
-        elif v.get("cached") and v.get("completed"):
-            self.finished.add(digest)
-            self.progress(BuildEvent("cached", name))
-        elif v.get("completed"):
-            self.finished.add(digest)
-            seconds = _seconds_between(v.get("started"), v.get("completed"))
-            self.progress(BuildEvent("done", name, seconds=seconds))
-        elif v.get("started") and digest not in self.started:
-            self.started.add(digest)
-            self.progress(BuildEvent("started", name))
-
-    def log_entry(self, entry: Mapping[str, Any]) -> None:
-        digest = entry.get("vertex", "")
-        try:
-            data = base64.b64decode(entry.get("data") or "").decode("utf-8", "replace")
-        except ValueError:
-            return
-        text = self._partial.pop(digest, "") + data
-        lines = text.split("\n")
-        if not text.endswith("\n"):
-            self._partial[digest] = lines.pop()
-        else:
-            lines.pop()
-        kept = self.step_logs.setdefault(digest, [])
-        name = self.names.get(digest, digest[:19])
-        for line in lines:
-            kept.append(line)
-            self.progress(BuildEvent("log", name, line))
-        del kept[:-50]
-
-    def text_line(self, line: str) -> None:
-        self.text.append(line)
-        if line.startswith("ERROR:") and self.error is None:
-            self.error = line.removeprefix("ERROR:").strip()
-        self.progress(BuildEvent("message", "", line))
-
-    def last_logs(self, count: int = 15) -> list[str]:
-        """The last output lines of the failed step (or of the build)."""
-        for digest, name in self.names.items():
-            if name == self.failed_step:
-                return self.step_logs.get(digest, [])[-count:]
-        return self.text[-count:]
-
-
-def build_failure(tag: str, parser: RawJsonProgress, address: str) -> EngineError:
-    """The error for a failed build: the step, its error and its last output."""
-    if parser.error is None and not parser.names:
-        detail = "\n".join(parser.text[-5:]) or "no output"
-        if "Cannot connect" in detail or "connect:" in detail:
-            return _unreachable(None, f"build {tag}: {detail}")
-        return EngineError(f"building {tag} failed before any step ran: {detail}",
-                           hint=f"check the engine at {address} with `docker info`",
-                           title="Build failed")
-    lines = [f"building {tag} failed"]
-    if parser.failed_step:
-        lines[0] += f" at step {parser.failed_step}"
-    if parser.error:
-        lines.append(f"  {parser.error}")
-    tail = parser.last_logs()
-    if tail:
-        lines.append("  last output of that step:")
-        lines += [f"    | {line}" for line in tail]
-    return EngineError("\n".join(lines), title="Build failed",
-                       hint="fix the cause above and run `envspec build` again; "
-                       "`envspec build -v` shows every step's output")
-
-
-def _seconds_between(start: str | None, end: str | None) -> float | None:
-    from datetime import datetime
-
-    if not start or not end:
-        return None
-    try:
-        a = datetime.fromisoformat(_trim_nanos(start))
-        b = datetime.fromisoformat(_trim_nanos(end))
-    except ValueError:
-        return None
-    return max(0.0, (b - a).total_seconds())
-
-
-def _trim_nanos(stamp: str) -> str:
-    # Go writes nanoseconds; Python 3.11's fromisoformat takes up to micro.
-    stamp = stamp.replace("Z", "+00:00")
-    head, dot, rest = stamp.partition(".")
-    if not dot:
-        return stamp
-    digits = rest[:len(rest) - len(rest.lstrip("0123456789"))]
-    zone = rest[len(digits):]
-    return f"{head}.{digits[:6].ljust(6, '0')}{zone}"
-

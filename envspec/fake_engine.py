@@ -66,11 +66,18 @@ class FakeEngine:
     def clock(self) -> float:
         return self.now
 
-    def add_service(self, name: str, *phases: Phase, ports: Sequence[Port] = (),
-                    image: str = "", logs: str = "") -> None:
+    def add_service(
+        self,
+        name: str,
+        *phases: Phase,
+        ports: Sequence[Port] = (),
+        image: str = "",
+        logs: str = "",
+    ) -> None:
         timeline = sorted(phases or (Phase(0.0),), key=lambda p: p.at)
-        self.services[name] = FakeService(name, timeline, tuple(ports),
-                                          image or f"{name}:latest", logs)
+        self.services[name] = FakeService(
+            name, timeline, tuple(ports), image or f"{name}:latest", logs
+        )
 
     # -- the Engine interface
 
@@ -97,11 +104,20 @@ class FakeEngine:
                 continue
             ph = current[-1]
             image = self.images.get(svc.image)
-            out.append(Container(
-                id=f"id-{name}", name=f"{project}-{name}-1", service=name,
-                state=ph.state, exit_code=ph.exit_code, health=ph.health,
-                health_output=ph.health_output, ports=svc.ports, image=svc.image,
-                image_id=image.id if image else f"sha256:{name}"))
+            out.append(
+                Container(
+                    id=f"id-{name}",
+                    name=f"{project}-{name}-1",
+                    service=name,
+                    state=ph.state,
+                    exit_code=ph.exit_code,
+                    health=ph.health,
+                    health_output=ph.health_output,
+                    ports=svc.ports,
+                    image=svc.image,
+                    image_id=image.id if image else f"sha256:{name}",
+                )
+            )
         return out
 
     def logs(self, container_id: str, tail: int) -> str:
@@ -111,13 +127,17 @@ class FakeEngine:
 
     def wait_for_change(self, project: str, seconds: float) -> None:
         """Move the clock to the next change of any container, at most ``seconds``."""
-        upcoming = [began + p.at for name, began in self.started.items()
-                    for p in self.services[name].timeline
-                    if began + p.at > self.now]
+        upcoming = [
+            began + p.at
+            for name, began in self.started.items()
+            for p in self.services[name].timeline
+            if began + p.at > self.now
+        ]
         self.now = min([self.now + seconds, *upcoming])
 
-    def build(self, request: BuildRequest,
-              progress: Callable[[BuildEvent], None]) -> None:
+    def build(
+        self, request: BuildRequest, progress: Callable[[BuildEvent], None]
+    ) -> None:
         self.ping()
         self.builds.append(request)
         step = f"[2/2] RUN install for {request.tag}"
@@ -128,14 +148,21 @@ class FakeEngine:
             raise EngineError(f"building {request.tag} failed at step {step}: {error}")
         progress(BuildEvent("done", step, seconds=1.0))
         ident = hashlib.sha256(repr(sorted(request.labels.items())).encode())
-        self.images[request.tag] = Image("sha256:" + ident.hexdigest(),
-                                         dict(request.labels))
+        self.images[request.tag] = Image(
+            "sha256:" + ident.hexdigest(), dict(request.labels)
+        )
 
-    def compose(self, compose_file: Path | None, project: str,
-                args: Sequence[str], *, capture: bool = True,
-                echo: Callable[[str], None] | None = None,
-                timeout: float | None = None,
-                env: Mapping[str, str] | None = None) -> ComposeResult:
+    def compose(
+        self,
+        compose_file: Path | None,
+        project: str,
+        args: Sequence[str],
+        *,
+        capture: bool = True,
+        echo: Callable[[str], None] | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ComposeResult:
         self.ping()
         self.compose_calls.append(list(args))
         self.project = project

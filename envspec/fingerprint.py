@@ -73,7 +73,7 @@ def _translate(pattern: str) -> str:
             if end == -1:
                 out += re.escape(char)
             else:
-                body = pattern[i + 1:end]
+                body = pattern[i + 1 : end]
                 if body.startswith("^") or body.startswith("!"):
                     body = "^" + body[1:]
                 out += f"[{body}]"
@@ -137,8 +137,9 @@ def context_files(context: Path, rules: list[IgnoreRule]) -> list[str]:
             if (context / sub).is_symlink():
                 files.append(name)
             elif not is_ignored(sub, rules) or any(
-                    not p or p == sub or p.startswith(sub + "/")
-                    or sub.startswith(p + "/") for p in keep_dirs):
+                not p or p == sub or p.startswith(sub + "/") or sub.startswith(p + "/")
+                for p in keep_dirs
+            ):
                 kept_dirs.append(name)  # a later "!" pattern may let files back in
         dirs[:] = kept_dirs
         for name in files:
@@ -148,8 +149,9 @@ def context_files(context: Path, rules: list[IgnoreRule]) -> list[str]:
     return sorted(found)
 
 
-def build_fingerprint(context: Path, dockerfile: Path, lock_hash: str,
-                      extra: tuple[str, ...] = ()) -> str:
+def build_fingerprint(
+    context: Path, dockerfile: Path, lock_hash: str, extra: tuple[str, ...] = ()
+) -> str:
     """The hash of everything a build of ``dockerfile`` in ``context`` reads."""
     ignore = ignore_file(context, dockerfile)
     rules = parse_ignore(ignore.read_text(encoding="utf-8")) if ignore else []

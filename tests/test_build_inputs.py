@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from envspec.engine import BuildEvent, RawJsonProgress, build_failure
+from envspec.buildkit import RawJsonProgress, build_failure
+from envspec.engine import BuildEvent
 from envspec.fingerprint import (
     build_fingerprint,
     context_files,
@@ -29,21 +30,24 @@ docs/**/draft-?.md
 """
 
 
-@pytest.mark.parametrize(("path", "ignored"), [
-    (".git/config", True),
-    ("books/__pycache__/models.cpython-313.pyc", True),
-    ("__pycache__/x.pyc", True),
-    ("server.log", True),
-    ("logs/server.log", False),  # "*.log" matches at the top level only
-    (".envspec/.env", True),
-    (".envspec/compose.yaml", True),
-    (".envspec/requirements-py3.13.txt", False),
-    ("docs/a/b/draft-1.md", True),
-    ("docs/draft-1.md", True),  # "**/" matches zero folders too
-    ("docs/draft-10.md", False),
-    ("build/out.whl", True),
-    ("books/models.py", False),
-])
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [
+        (".git/config", True),
+        ("books/__pycache__/models.cpython-313.pyc", True),
+        ("__pycache__/x.pyc", True),
+        ("server.log", True),
+        ("logs/server.log", False),  # "*.log" matches at the top level only
+        (".envspec/.env", True),
+        (".envspec/compose.yaml", True),
+        (".envspec/requirements-py3.13.txt", False),
+        ("docs/a/b/draft-1.md", True),
+        ("docs/draft-1.md", True),  # "**/" matches zero folders too
+        ("docs/draft-10.md", False),
+        ("build/out.whl", True),
+        ("books/models.py", False),
+    ],
+)
 def test_dockerignore_patterns_match_like_buildkit(path, ignored):
     """Each path is kept or left out as BuildKit's pattern rules say."""
     assert is_ignored(path, parse_ignore(RULES)) is ignored
@@ -51,13 +55,19 @@ def test_dockerignore_patterns_match_like_buildkit(path, ignored):
 
 def test_a_negated_pattern_lets_a_file_back_into_an_ignored_folder(tmp_path):
     """The walk enters an ignored folder when a later "!" pattern names a file in it."""
-    for rel in (".envspec/.env", ".envspec/requirements-py3.13.txt", "app.py",
-                "books/__pycache__/m.pyc"):
+    for rel in (
+        ".envspec/.env",
+        ".envspec/requirements-py3.13.txt",
+        "app.py",
+        "books/__pycache__/m.pyc",
+    ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(rel)
 
     assert context_files(tmp_path, parse_ignore(RULES)) == [
-        ".envspec/requirements-py3.13.txt", "app.py"]
+        ".envspec/requirements-py3.13.txt",
+        "app.py",
+    ]
 
 
 def _context(tmp_path: Path) -> tuple[Path, Path]:
@@ -101,8 +111,11 @@ def _doc(**parts: object) -> str:
 
 
 def _log(vertex: str, text: str) -> dict[str, str]:
-    return {"vertex": vertex, "stream": "1",
-            "data": base64.b64encode(text.encode()).decode()}
+    return {
+        "vertex": vertex,
+        "stream": "1",
+        "data": base64.b64encode(text.encode()).decode(),
+    }
 
 
 def test_rawjson_progress_becomes_step_events_and_a_clear_failure():
@@ -110,14 +123,28 @@ def test_rawjson_progress_becomes_step_events_and_a_clear_failure():
     step = "[app 2/4] RUN uv pip sync /tmp/requirements.txt"
     stream = (
         _doc(vertexes=[{"digest": "d1", "name": "[internal] load .dockerignore"}])
-        + _doc(vertexes=[{"digest": "d2", "name": step,
-                          "started": "2026-01-01T00:00:00.100000001Z"}])
+        + _doc(
+            vertexes=[
+                {
+                    "digest": "d2",
+                    "name": step,
+                    "started": "2026-01-01T00:00:00.100000001Z",
+                }
+            ]
+        )
         + _doc(logs=[_log("d2", "Resolved 9 packages\nerror: hash mis")])
         + _doc(logs=[_log("d2", "match for django\n")])
-        + _doc(vertexes=[{"digest": "d2", "name": step,
-                          "started": "2026-01-01T00:00:00.100000001Z",
-                          "completed": "2026-01-01T00:00:02.600000001Z",
-                          "error": "process did not complete: exit code: 2"}])
+        + _doc(
+            vertexes=[
+                {
+                    "digest": "d2",
+                    "name": step,
+                    "started": "2026-01-01T00:00:00.100000001Z",
+                    "completed": "2026-01-01T00:00:02.600000001Z",
+                    "error": "process did not complete: exit code: 2",
+                }
+            ]
+        )
         + "ERROR: failed to solve: process did not complete: exit code: 2\n"
     )
     events: list[BuildEvent] = []
@@ -141,9 +168,17 @@ def test_rawjson_reports_the_seconds_a_step_took():
     """A finished step carries its duration from BuildKit's timestamps."""
     events: list[BuildEvent] = []
     parser = RawJsonProgress(events.append)
-    parser.feed_document(_doc(vertexes=[{
-        "digest": "d", "name": "[app 4/4] COPY . .",
-        "started": "2026-01-01T00:00:01Z",
-        "completed": "2026-01-01T00:00:03.250000999Z"}]))
+    parser.feed_document(
+        _doc(
+            vertexes=[
+                {
+                    "digest": "d",
+                    "name": "[app 4/4] COPY . .",
+                    "started": "2026-01-01T00:00:01Z",
+                    "completed": "2026-01-01T00:00:03.250000999Z",
+                }
+            ]
+        )
+    )
 
     assert events == [BuildEvent("done", "[app 4/4] COPY . .", seconds=2.25)]

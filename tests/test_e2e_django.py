@@ -30,17 +30,26 @@ SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
 UP_TIMEOUT = 600  # seconds; a first build on a cold cache is the slow part
 
 
-def envspec(root: Path, *args: str, timeout: float = UP_TIMEOUT,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "envspec", "-C", str(root), *args],
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+def envspec(
+    root: Path,
+    *args: str,
+    timeout: float = UP_TIMEOUT,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "envspec", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     assert done.returncode == 0, (
         f"`{' '.join(done.args[3:])}` exited {done.returncode}\n"
-        f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}")
+        f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    )
     return done
 
 
@@ -51,8 +60,9 @@ def _free_port() -> int:
 
 
 def _docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], capture_output=True, text=True,
-                          check=True, timeout=120).stdout
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
 
 
 def _leftovers(project: str) -> dict[str, list[str]]:
@@ -66,8 +76,9 @@ def _leftovers(project: str) -> dict[str, list[str]]:
 
 def _http(method: str, url: str, body: dict[str, object] | None = None) -> object:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=30) as answer:
         return json.load(answer)
@@ -77,8 +88,11 @@ def _http(method: str, url: str, body: dict[str, object] | None = None) -> objec
 def sample(tmp_path: Path) -> Iterator[tuple[Path, str, int]]:
     """A copy of the sample with a unique project name and port; torn down after."""
     root = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(
-        ".envspec", "__pycache__", "db.sqlite3"))
+    shutil.copytree(
+        SAMPLE,
+        root,
+        ignore=shutil.ignore_patterns(".envspec", "__pycache__", "db.sqlite3"),
+    )
     project = f"es-e2e-{uuid.uuid4().hex[:8]}"
     port = _free_port()
     toml = root / "envspec.toml"
@@ -92,8 +106,9 @@ def sample(tmp_path: Path) -> Iterator[tuple[Path, str, int]]:
         yield root, project, port
     finally:
         envspec(root, "down", "--volumes", timeout=300)
-        for tag in _docker("images", "-q", "--filter",
-                           f"reference={project}-app").split():
+        for tag in _docker(
+            "images", "-q", "--filter", f"reference={project}-app"
+        ).split():
             subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True)
 
 
@@ -126,15 +141,18 @@ def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
     only counts if it holds the whole bundle; the layers the build added
     count if they hold the bundle or any other of its certificates.
     """
-    base_ids = json.loads(_docker("image", "inspect", "-f", "{{json .RootFS.Layers}}",
-                                  base))
-    app_ids = json.loads(_docker("image", "inspect", "-f", "{{json .RootFS.Layers}}",
-                                 image))
-    assert app_ids[:len(base_ids)] == base_ids, "the image is not built on its base"
+    base_ids = json.loads(
+        _docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", base)
+    )
+    app_ids = json.loads(
+        _docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", image)
+    )
+    assert app_ids[: len(base_ids)] == base_ids, "the image is not built on its base"
 
     archive_path = where / "image.tar"
-    subprocess.run(["docker", "save", "-o", str(archive_path), image], check=True,
-                   timeout=300)
+    subprocess.run(
+        ["docker", "save", "-o", str(archive_path), image], check=True, timeout=300
+    )
     certs = set(_PEM.findall(bundle))
     hits: list[str] = []
     with tarfile.open(archive_path) as archive:
@@ -143,7 +161,7 @@ def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
         assert len(layers) == len(app_ids) > len(base_ids)
 
         public: set[bytes] = set()
-        for layer in layers[:len(base_ids)]:
+        for layer in layers[: len(base_ids)]:
             for name, content in _files(archive, layer):
                 if bundle in content:
                     hits.append(f"{layer}:{name}")
@@ -151,7 +169,7 @@ def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
                     public.update(certs.intersection(_PEM.findall(content)))
 
         needles = [bundle, *sorted(certs - public)]
-        for layer in layers[len(base_ids):]:
+        for layer in layers[len(base_ids) :]:
             for name, content in _files(archive, layer):
                 if any(n in content for n in needles):
                     hits.append(f"{layer}:{name}")
@@ -172,8 +190,9 @@ def test_bookshelf_up_persist_and_down(sample: tuple[Path, str, int], tmp_path: 
     url = f"http://127.0.0.1:{port}/api/books/"
     assert url.removesuffix("api/books/") in up.stdout
 
-    made = _http("POST", url, {"title": "Dune", "author": "Frank Herbert",
-                               "year": 1965})
+    made = _http(
+        "POST", url, {"title": "Dune", "author": "Frank Herbert", "year": 1965}
+    )
     assert isinstance(made, dict) and made["title"] == "Dune"
     book = f"{url}{made['id']}/"
     assert _http("GET", book) == made
@@ -186,13 +205,16 @@ def test_bookshelf_up_persist_and_down(sample: tuple[Path, str, int], tmp_path: 
 
     status = json.loads(_ok(envspec(root, "status", "--json")).stdout)
     assert {s["service"]: s["matches_lock"] for s in status["services"]} == {
-        "app": True, "db": True}
+        "app": True,
+        "db": True,
+    }
 
     from envspec.lockfile import read_lock
 
     base = read_lock(root / "envspec.lock").interpreter("3.13").reference
-    leaks = _ca_leaks(f"{project}-app:py3.13", base, _ca_bundle().read_bytes(),
-                      tmp_path)
+    leaks = _ca_leaks(
+        f"{project}-app:py3.13", base, _ca_bundle().read_bytes(), tmp_path
+    )
     assert leaks == [], f"the CA bundle leaked into the image: {leaks[:5]}"
 
     _ok(envspec(root, "down", "--volumes"))
@@ -222,7 +244,9 @@ def test_unreachable_engine_is_exit_1_naming_docker_host(tmp_path: Path):
     for command in ("status", "up", "down"):
         done = envspec(root, command, env=env, timeout=120)
         assert done.returncode == 1, done.stderr
-        assert "cannot reach the Docker Engine at DOCKER_HOST=unix:///nonexistent.sock" \
+        assert (
+            "cannot reach the Docker Engine at DOCKER_HOST=unix:///nonexistent.sock"
             in done.stderr
+        )
         assert "hint:" in done.stderr and "Traceback" not in done.stderr
     assert not (root / ".envspec").exists(), "files were written before the ping"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from envspec import stack
+from envspec import health, stack, status
 from envspec.engine import Engine, Port
 from envspec.errors import RunError, StaleError
 from envspec.fake_engine import FakeEngine, Phase
@@ -38,8 +38,9 @@ def engine() -> FakeEngine:
 
 
 def _build(project: stack.Project, engine: FakeEngine) -> list[stack.BuildOutcome]:
-    return stack.build_images(project, engine, project.images(), ca_bundle=None,
-                              report=lambda _: None)
+    return stack.build_images(
+        project, engine, project.images(), ca_bundle=None, report=lambda _: None
+    )
 
 
 def test_build_skips_images_whose_fingerprint_matches(project, engine):
@@ -71,8 +72,9 @@ def test_build_labels_carry_fingerprint_and_lock(project, engine, tmp_path):
     """Each build gets its fingerprint and lock hash as labels, and the CA as secret."""
     ca = tmp_path / "ca.pem"
     ca.write_text("not a real CA\n")
-    stack.build_images(project, engine, project.images()[:1], ca_bundle=ca,
-                       report=lambda _: None)
+    stack.build_images(
+        project, engine, project.images()[:1], ca_bundle=ca, report=lambda _: None
+    )
 
     request = engine.builds[0]
     assert request.labels[stack.LOCK_LABEL] == project.lock.content_hash()
@@ -89,8 +91,9 @@ def test_wait_returns_once_every_service_is_healthy(project, engine):
     engine.compose(None, project.name, ["up"])
     lines: list[str] = []
 
-    ready = stack.wait_healthy(engine, project, timeout=60, report=lines.append,
-                               clock=engine.clock)
+    ready = health.wait_healthy(
+        engine, project, timeout=60, report=lines.append, clock=engine.clock
+    )
 
     assert [c.service for c in ready] == ["app", "db"]
     assert engine.now - 1000.0 == pytest.approx(4.0)
@@ -101,15 +104,18 @@ def test_wait_returns_once_every_service_is_healthy(project, engine):
 def test_wait_reports_an_unhealthy_service_with_output_and_logs(project, engine):
     """An unhealthy service fails the wait with its health output and last logs."""
     engine.add_service(
-        "db", Phase(0, health="starting"),
+        "db",
+        Phase(0, health="starting"),
         Phase(6.0, health="unhealthy", health_output="127.0.0.1:5432 - no response"),
-        logs="".join(f"log line {i}\n" for i in range(40)) + "FATAL: bad config\n")
+        logs="".join(f"log line {i}\n" for i in range(40)) + "FATAL: bad config\n",
+    )
     engine.add_service("app", Phase(0, state="created"))
     engine.compose(None, project.name, ["up"])
 
-    with pytest.raises(stack.ServiceFailed) as caught:
-        stack.wait_healthy(engine, project, timeout=60, report=lambda _: None,
-                           clock=engine.clock)
+    with pytest.raises(health.ServiceFailed) as caught:
+        health.wait_healthy(
+            engine, project, timeout=60, report=lambda _: None, clock=engine.clock
+        )
 
     message = caught.value.message
     assert caught.value.exit_code == 1
@@ -122,14 +128,14 @@ def test_wait_reports_an_unhealthy_service_with_output_and_logs(project, engine)
 
 def test_wait_gives_up_at_the_timeout(project, engine):
     """A service still starting at the timeout fails the wait and is named."""
-    engine.add_service("db", Phase(0, health="starting",
-                                   health_output="no response"))
+    engine.add_service("db", Phase(0, health="starting", health_output="no response"))
     engine.add_service("app", Phase(0, state="created"))
     engine.compose(None, project.name, ["up"])
 
-    with pytest.raises(stack.ServiceFailed) as caught:
-        stack.wait_healthy(engine, project, timeout=30, report=lambda _: None,
-                           clock=engine.clock)
+    with pytest.raises(health.ServiceFailed) as caught:
+        health.wait_healthy(
+            engine, project, timeout=30, report=lambda _: None, clock=engine.clock
+        )
 
     assert "not healthy after 30 s: app, db" in caught.value.message
     assert "no response" in caught.value.message
@@ -139,14 +145,24 @@ def test_wait_gives_up_at_the_timeout(project, engine):
 def test_wait_fails_at_once_when_the_app_exits(project, engine):
     """An app that exits fails the wait with its exit code and its last logs."""
     engine.add_service("db", Phase(0, health="healthy"))
-    engine.add_service("app", Phase(0), Phase(2.0, state="exited", exit_code=3),
-                       ports=[Port(8000, "tcp", "127.0.0.1", 8000)],
-                       logs="django.db.utils.OperationalError: no such table\n")
+    engine.add_service(
+        "app",
+        Phase(0),
+        Phase(2.0, state="exited", exit_code=3),
+        ports=[Port(8000, "tcp", "127.0.0.1", 8000)],
+        logs="django.db.utils.OperationalError: no such table\n",
+    )
     engine.compose(None, project.name, ["up"])
 
-    with pytest.raises(stack.ServiceFailed) as caught:
-        stack.wait_healthy(engine, project, timeout=100, report=lambda _: None,
-                           clock=engine.clock, probe=lambda url: False)
+    with pytest.raises(health.ServiceFailed) as caught:
+        health.wait_healthy(
+            engine,
+            project,
+            timeout=100,
+            report=lambda _: None,
+            clock=engine.clock,
+            probe=lambda url: False,
+        )
 
     assert "app: exited with code 3" in caught.value.message
     assert "OperationalError" in caught.value.message
@@ -165,8 +181,14 @@ def test_wait_holds_until_the_app_answers_http(project, engine):
         asked.append(url)
         return engine.now - 1000.0 >= 3.0
 
-    stack.wait_healthy(engine, project, timeout=60, report=lambda _: None,
-                       clock=engine.clock, probe=probe)
+    health.wait_healthy(
+        engine,
+        project,
+        timeout=60,
+        report=lambda _: None,
+        clock=engine.clock,
+        probe=probe,
+    )
 
     assert set(asked) == {"http://127.0.0.1:8000/"}
     assert engine.now - 1000.0 >= 3.0
@@ -176,13 +198,21 @@ def test_status_json_says_whether_images_match_the_lock(project, engine):
     """Status gives state, health, ports and lock freshness for each service."""
     _build(project, engine)
     db_ref = project.lock.service("db").reference
-    engine.add_service("db", Phase(0, health="healthy"), image=db_ref,
-                       ports=[Port(5432, "tcp", "127.0.0.1", 49153)])
-    engine.add_service("app", Phase(0), image="bookshelf-app:py3.13",
-                       ports=[Port(8000, "tcp", "127.0.0.1", 8000)])
+    engine.add_service(
+        "db",
+        Phase(0, health="healthy"),
+        image=db_ref,
+        ports=[Port(5432, "tcp", "127.0.0.1", 49153)],
+    )
+    engine.add_service(
+        "app",
+        Phase(0),
+        image="bookshelf-app:py3.13",
+        ports=[Port(8000, "tcp", "127.0.0.1", 8000)],
+    )
     engine.compose(None, project.name, ["up"])
 
-    doc = json.loads(json.dumps([s.to_json() for s in stack.status(project, engine)]))
+    doc = json.loads(json.dumps([s.to_json() for s in status.status(project, engine)]))
 
     app, db = doc
     assert app["service"] == "app" and app["state"] == "running"
@@ -193,25 +223,29 @@ def test_status_json_says_whether_images_match_the_lock(project, engine):
 
     models = project.spec.root / "books" / "models.py"
     models.write_text(models.read_text() + "\n# changed after the build\n")
-    app_after = stack.status(project, engine)[0]
+    app_after = status.status(project, engine)[0]
     assert app_after.matches_lock is False
     assert "changed" in app_after.note
 
 
 def test_status_lists_services_that_are_not_running(project, engine):
     """A stack that is down shows each of its services as absent."""
-    statuses = stack.status(project, engine)
+    statuses = status.status(project, engine)
 
-    assert [(s.service, s.state) for s in statuses] == [("app", "absent"),
-                                                        ("db", "absent")]
+    assert [(s.service, s.state) for s in statuses] == [
+        ("app", "absent"),
+        ("db", "absent"),
+    ]
 
 
 def test_start_failure_names_a_taken_port(project, engine):
     """compose failing on a taken port becomes a RunError with a hint about ports."""
     engine.compose_returncode = 1
-    engine.compose_stderr = ("Error response from daemon: driver failed programming "
-                             "external connectivity: Bind for 127.0.0.1:8000 "
-                             "failed: port is already allocated\n")
+    engine.compose_stderr = (
+        "Error response from daemon: driver failed programming "
+        "external connectivity: Bind for 127.0.0.1:8000 "
+        "failed: port is already allocated\n"
+    )
 
     with pytest.raises(RunError) as caught:
         stack.start(project, engine, timeout=60, report=lambda _: None)
@@ -223,8 +257,9 @@ def test_start_failure_names_a_taken_port(project, engine):
 def test_stale_lock_is_refused_with_what_changed(project):
     """A lock made from another spec is refused, naming the change and the fix."""
     toml = project.spec.path
-    toml.write_text(toml.read_text().replace('"gunicorn>=23"',
-                                             '"gunicorn>=23", "requests"'))
+    toml.write_text(
+        toml.read_text().replace('"gunicorn>=23"', '"gunicorn>=23", "requests"')
+    )
     changed = stack.Project(load_spec(toml), project.lock)
 
     with pytest.raises(StaleError) as caught:

@@ -9,9 +9,13 @@ from envspec.context import Context
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("build", parents=[common], help="build the images with BuildKit",
-                       description="Build every image of the lock with BuildKit; "
-                       "images already built for this lock are not rebuilt.")
+    p = sub.add_parser(
+        "build",
+        parents=[common],
+        help="build the images with BuildKit",
+        description="Build every image of the lock with BuildKit; "
+        "images already built for this lock are not rebuilt.",
+    )
     p.add_argument("--no-cache", action="store_true", help="build without the cache")
     p.set_defaults(handler=run)
 
@@ -28,14 +32,31 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     ca = secrets.ca_bundle(project.spec)
     outcomes = stack.build_images(
-        project, engine, project.images(), ca_bundle=ca, no_cache=args.no_cache,
-        report=ctx.info, verbose=ctx.verbosity > 0)
+        project,
+        engine,
+        project.images(),
+        ca_bundle=ca,
+        no_cache=args.no_cache,
+        report=ctx.info,
+        verbose=ctx.verbosity > 0,
+    )
 
     for outcome in outcomes:
         done = "built" if outcome.built else "up to date"
         ctx.echo(f"{outcome.image.tag}  {done}  ({outcome.seconds:.1f} s)")
-    ctx.emit({"ok": True, "images": [
-        {"tag": o.image.tag, "python": o.image.version, "built": o.built,
-         "seconds": round(o.seconds, 3), "fingerprint": o.fingerprint}
-        for o in outcomes]})
+    ctx.emit(
+        {
+            "ok": True,
+            "images": [
+                {
+                    "tag": o.image.tag,
+                    "python": o.image.version,
+                    "built": o.built,
+                    "seconds": round(o.seconds, 3),
+                    "fingerprint": o.fingerprint,
+                }
+                for o in outcomes
+            ],
+        }
+    )
     return 0

@@ -9,13 +9,25 @@ from envspec.context import Context
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("up", parents=[common], help="build and start the stack",
-                       description="Check the lock, regenerate files if needed, "
-                       "build, start the services and wait until all are healthy.")
-    p.add_argument("--no-wait", action="store_true",
-                   help="return once started, without waiting for health")
-    p.add_argument("--timeout", type=float, default=180.0, metavar="SECONDS",
-                   help="how long to wait for health (default 180)")
+    p = sub.add_parser(
+        "up",
+        parents=[common],
+        help="build and start the stack",
+        description="Check the lock, regenerate files if needed, "
+        "build, start the services and wait until all are healthy.",
+    )
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="return once started, without waiting for health",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        help="how long to wait for health (default 180)",
+    )
     p.add_argument("--no-build", action="store_true", help="do not build images")
     p.set_defaults(handler=run)
 
@@ -23,7 +35,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     import time
 
-    from envspec import secrets, stack
+    from envspec import health, secrets, stack, status
     from envspec.engine import DockerEngine
 
     began = time.monotonic()
@@ -34,24 +46,37 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     stack.ensure_generated(project, ctx.info)
 
     if not args.no_build:
-        stack.build_images(project, engine, [project.image_for(None)],
-                           ca_bundle=secrets.ca_bundle(project.spec),
-                           report=ctx.info, verbose=ctx.verbosity > 0)
+        stack.build_images(
+            project,
+            engine,
+            [project.image_for(None)],
+            ca_bundle=secrets.ca_bundle(project.spec),
+            report=ctx.info,
+            verbose=ctx.verbosity > 0,
+        )
 
     ctx.info(f"starting {project.name}: {', '.join(project.services())}")
     started = time.monotonic()
     stack.start(project, engine, timeout=args.timeout, report=ctx.info)
     if not args.no_wait:
         left = max(1.0, args.timeout - (time.monotonic() - started))
-        stack.wait_healthy(engine, project, timeout=left, report=ctx.info)
+        health.wait_healthy(engine, project, timeout=left, report=ctx.info)
 
-    statuses = stack.status(project, engine)
+    statuses = status.status(project, engine)
     state = "started" if args.no_wait else "up and healthy"
     ctx.echo(f"{project.name} is {state} ({time.monotonic() - began:.1f} s):")
-    for line in stack.summary_lines(statuses):
+    for line in status.summary_lines(statuses):
         ctx.echo(line)
-    ctx.echo(f"logs: {stack.command_for(ctx.directory, 'logs [SERVICE]')}  "
-             f"stop: {stack.command_for(ctx.directory, 'down')}")
-    ctx.emit({"ok": True, "project": project.name, "waited": not args.no_wait,
-              "services": [s.to_json() for s in statuses]})
+    ctx.echo(
+        f"logs: {stack.command_for(ctx.directory, 'logs [SERVICE]')}  "
+        f"stop: {stack.command_for(ctx.directory, 'down')}"
+    )
+    ctx.emit(
+        {
+            "ok": True,
+            "project": project.name,
+            "waited": not args.no_wait,
+            "services": [s.to_json() for s in statuses],
+        }
+    )
     return 0
