@@ -27,6 +27,7 @@ from envspec.spec import Spec
 FOLDER = ".devcontainer"
 JSON_PATH = f"{FOLDER}/devcontainer.json"
 OVERRIDE_PATH = f"{FOLDER}/compose.yaml"
+PATHS = (JSON_PATH, OVERRIDE_PATH)
 TEMPLATES = ("devcontainer.json.j2", "devcontainer-compose.yaml.j2")
 
 

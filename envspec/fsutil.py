@@ -31,8 +31,10 @@ def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
     into place, so a failure while writing leaves every old file untouched.
     """
     temps: dict[Path, Path] = {}
+    current: Path | None = None  # the file being written, for the message
     try:
         for path, data in sorted(files.items()):
+            current = path
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                         dir=path.parent)
@@ -43,14 +45,17 @@ def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
                 os.fsync(handle.fileno())
             target_mode = mode if mode is not None else _mode_of(path)
             os.chmod(name, target_mode)
+        current = None  # a failed rename names its own file
         # Renames in one directory do not fail for want of space; holding
         # Ctrl-C and SIGTERM until they are done keeps the set consistent.
         with _signals_held():
             for path, temp in temps.items():
                 os.replace(temp, path)
     except OSError as exc:
+        # A full disk fails write() or fsync(), whose error names no file.
+        failed = current if current is not None else exc.filename
         raise RunError(
-            f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}",
+            f"could not write {failed or 'a file'}: {exc.strerror or exc}",
             hint="the previous files are unchanged; free disk space or fix "
             "permissions, then run the command again",
             title="Write failed",

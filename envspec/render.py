@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import shlex
 import urllib.parse
 from dataclasses import dataclass, field
@@ -37,7 +38,6 @@ INSTALLER = "installer.txt"
 ENV_EXAMPLE = "env.example"
 GITIGNORE = ".gitignore"
 NO_CA = "no-ca.pem"
-DEVCONTAINER = "devcontainer.json"
 CA_SECRET = "ca"
 MATRIX_PROFILE = "matrix"
 DB_USER = "app"  # the user each catalog service is set up with
@@ -407,16 +407,9 @@ def _compose(spec: Spec, lock: Lock) -> bytes:
     )
 
 
-def _devcontainer(spec: Spec) -> bytes:
-    document = {
-        "name": spec.name,
-        "dockerComposeFile": [COMPOSE],
-        "service": "app",
-        "runServices": ["app", *sorted(s.name for s in spec.services)],
-        "workspaceFolder": spec.app.workdir,
-        "shutdownAction": "stopCompose",
-    }
-    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+def _from_root(spec: Spec, path: str) -> str:
+    """A path relative to the project root, made relative to the output folder."""
+    return PurePosixPath(os.path.relpath(path, spec.output)).as_posix()
 
 
 @functools.cache
@@ -430,7 +423,8 @@ def renderer_digest() -> str:
     sources = [templates_dir() / name for name in TEMPLATES]
     here = Path(__file__).resolve().parent
     sources += [here / "render.py", here / "header.py", here / "catalog.py",
-                here / "secrets.py"]
+                here / "secrets.py", here / "devcontainer.py"]
+    sources += [templates_dir() / name for name in devcontainer_templates()]
     digest = hashlib.sha256(__version__.encode())
     for path in sources:
         digest.update(f"\0{path.name}\0".encode())
@@ -445,7 +439,9 @@ def file_names(spec: Spec) -> list[str]:
         dockerfile = dockerfile_name(version)
         names += [dockerfile, f"{dockerfile}.dockerignore", requirements_name(version)]
     if spec.devcontainer:
-        names.append(DEVCONTAINER)
+        from envspec import devcontainer
+
+        names += [_from_root(spec, p) for p in devcontainer.PATHS]
     return sorted(names)
 
 
@@ -475,6 +471,15 @@ def render(spec: Spec, lock: Lock) -> dict[str, bytes]:
     # the secret only when it is non-empty. It is the one file with no header.
     files[NO_CA] = b""
     if spec.devcontainer:
-        files[DEVCONTAINER] = header.add_json_header(_devcontainer(spec), lock_hash,
-                                                     renderer)
+        # Dev Containers clients look in .devcontainer/ at the project root.
+        from envspec import devcontainer
+
+        for path, data in devcontainer.render_files(spec, lock_hash, renderer).items():
+            files[_from_root(spec, path)] = data
     return dict(sorted(files.items()))
+
+
+def devcontainer_templates() -> tuple[str, ...]:
+    from envspec import devcontainer
+
+    return devcontainer.TEMPLATES
