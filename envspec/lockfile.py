@@ -255,6 +255,9 @@ def loads(text: str, path: Path) -> Lock:
                    "`envspec lock` to rewrite it in this version's format")
     try:
         return _from_data(data, text)
+    except _Damage as exc:
+        raise _bad(path, _value_line(text, exc.value),
+                   f"the lock is damaged: {exc}") from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         what = exc.args[0] if exc.args else exc
         raise _bad(path, _find_line(text, str(what)) if isinstance(what, str) else 1,
@@ -263,34 +266,43 @@ def loads(text: str, path: Path) -> Lock:
 
 def _from_data(data: dict[str, Any], text: str) -> Lock:
     def pkg(d: dict[str, Any]) -> LockedPackage:
+        name = _checked(_str(d["name"], "name"), _NAME_RE, "package name")
+        version = _checked(_str(d["version"], "version"), _VERSION_RE,
+                           f"version of {name!r}")
         hashes = tuple(_strs(d["hashes"], "hashes"))
         for h in hashes:
-            if not re.match(r"^sha256:[0-9a-f]{64}$", h):
-                raise ValueError(f"hash {h!r} of {d.get('name')!r} is not sha256:<64 hex>")
+            if not _HASH_RE.match(h):
+                raise _Damage(f"hash {h!r} of {name!r} is not sha256:<64 hex>", h)
+        url, marker = d.get("url"), d.get("marker")
+        for extra in (url, marker):
+            if extra is not None:
+                _checked(_str(extra, "url or marker"), _LINE_RE,
+                         f"url or marker of {name!r}")
         return LockedPackage(
-            name=_str(d["name"], "name"), version=_str(d["version"], "version"),
+            name=name, version=version,
             hashes=hashes, via=tuple(_strs(d.get("via", []), "via")),
-            url=d.get("url"), marker=d.get("marker"),
+            url=url, marker=marker,
         )
 
     if data.get("lock-version") != LOCK_FORMAT:
         raise ValueError("lock-version")
     interpreters = []
     for raw in data["interpreters"]:
-        digest = _str(raw["digest"], "digest")
-        if not re.match(r"^sha256:[0-9a-f]{64}$", digest):
-            raise ValueError(f"digest {digest!r} is not sha256:<64 hex>")
+        digest = _checked(_str(raw["digest"], "digest"), _HASH_RE, "image digest")
         interpreters.append(LockedInterpreter(
-            version=_str(raw["version"], "version"), image=_str(raw["image"], "image"),
-            digest=digest, python=_str(raw["python"], "python"),
+            version=_checked(_str(raw["version"], "version"), _VERSION_RE,
+                             "interpreter version"),
+            image=_checked(_str(raw["image"], "image"), _IMAGE_RE, "image"),
+            digest=digest,
+            python=_checked(_str(raw["python"], "python"), _VERSION_RE,
+                            "Python version"),
             packages=tuple(pkg(p) for p in raw.get("packages", [])),
         ))
     services = []
     for name, raw in sorted(data.get("services", {}).items()):
-        digest = _str(raw["digest"], "digest")
-        if not re.match(r"^sha256:[0-9a-f]{64}$", digest):
-            raise ValueError(f"digest {digest!r} is not sha256:<64 hex>")
-        services.append(LockedImage(name, _str(raw["image"], "image"), digest))
+        digest = _checked(_str(raw["digest"], "digest"), _HASH_RE, "image digest")
+        image = _checked(_str(raw["image"], "image"), _IMAGE_RE, "image")
+        services.append(LockedImage(name, image, digest))
     if not isinstance(data["spec"], dict):
         raise TypeError("spec")
     return Lock(
@@ -303,6 +315,38 @@ def _from_data(data: dict[str, Any], text: str) -> Lock:
         envspec_version=_str(data["envspec-version"], "envspec-version"),
         _text=text,
     )
+
+
+# What the values of a lock may look like. They end up in Dockerfiles and
+# requirement files, so a hand edit must not smuggle a line break into them.
+_HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+_NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # canonical project names
+_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+!_-]*$")
+_IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
+_LINE_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+
+
+class _Damage(ValueError):
+    """A value of the lock that cannot be right; ``value`` locates it."""
+
+    def __init__(self, message: str, value: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+def _checked(value: str, pattern: re.Pattern[str], what: str) -> str:
+    if not pattern.match(value):
+        raise _Damage(f"the {what} {value!r} is not valid", value)
+    return value
+
+
+def _value_line(text: str, value: str) -> int:
+    """The line of the lock that holds ``value``, as a TOML string or as is."""
+    for needle in (_q(value), f"'{value}'", value.splitlines()[0] if value else ""):
+        found = text.find(needle) if needle else -1
+        if found >= 0:
+            return text.count("\n", 0, found) + 1
+    return 1
 
 
 def _str(value: Any, what: str) -> str:

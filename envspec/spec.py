@@ -563,7 +563,8 @@ class _Validator:
                      hint=f"create {display} or remove it from python.requirements")
             return []
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            # utf-8-sig: pip reads a file that starts with a byte-order mark.
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             self.add(f"cannot read requirement file {name!r}: {exc}", item)
             return []
@@ -603,15 +604,25 @@ class _Validator:
                                 "python.packages, or drop the line; the lock pins "
                                 "every version", file=path)
                     continue
-                included = (path.parent / target).resolve() if target else None
-                if included is None or not included.is_file():
+                if not target:
+                    self.add_at(number, 1, f"{head} names no file to include",
+                                hint=f"write `-r other.txt`, relative to {display}",
+                                file=path)
+                    continue
+                included = (path.parent / target).resolve()
+                if not included.is_file():
                     self.add_at(number, 1, f"included file {target!r} does not exist",
                                 hint="fix the path, relative to "
                                 f"{display}", file=path)
                     continue
                 if included in seen:
                     continue
-                text = included.read_text(encoding="utf-8").splitlines()
+                try:
+                    text = included.read_text(encoding="utf-8-sig").splitlines()
+                except (OSError, UnicodeDecodeError) as exc:
+                    self.add_at(number, 1, f"cannot read included file {target!r}: "
+                                f"{exc}", hint="save it as UTF-8 text", file=path)
+                    continue
                 out.extend(self.requirement_lines(
                     included, _relative(included, self.path.parent), text,
                     seen | {included}))
@@ -630,8 +641,9 @@ class _Validator:
                 continue
             # Drop per-requirement options such as --hash: the lock makes its own.
             requirement = re.split(r"\s+--\S", " " + line, maxsplit=1)[0].strip()
-            if re.match(r"^(https?|file)://", requirement) or requirement.startswith(
-                    ("./", "../", "/")):
+            # A bare URL, VCS link (git+https://...) or path names no project.
+            bare = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", requirement)
+            if bare or requirement.startswith(("./", "../", "/")):
                 self.add_at(number, 1, f"{requirement!r} has no package name",
                             hint="write it as `name @ URL`", file=path)
                 continue

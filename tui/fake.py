@@ -82,8 +82,9 @@ class FakeBackend:
 
     def __init__(self, directory: Path = Path("/work/bookshelf"), *,
                  stale: bool = False, engine_up: bool = True,
-                 fail_build_step: int | None = None) -> None:
+                 fail_build_step: int | None = None, edited: bool = False) -> None:
         self._directory = directory
+        self.edited = edited  # the Dockerfile was edited by hand
         self.stale = stale
         self.engine_up = engine_up
         self.fail_build_step = fail_build_step  # 1-based step that fails
@@ -178,8 +179,10 @@ class FakeBackend:
             "-    image: postgres:17@sha256:1a2b3c\n"
             "+    image: postgres:17@sha256:9e8d7c\n"
         )
+        docker_status = "edited" if self.edited and not self.files_written else "current"
         return [
-            FileView(".envspec/Dockerfile", "current", _DOCKERFILE, previous_diff=""),
+            FileView(".envspec/Dockerfile", docker_status, _DOCKERFILE,
+                     previous_diff=""),
             FileView(".envspec/compose.yaml", compose_status, _COMPOSE, disk_diff,
                      previous_diff=disk_diff or None),
             FileView(".envspec/requirements-3.13.txt", "current", _REQUIREMENTS,
@@ -188,6 +191,9 @@ class FakeBackend:
 
     def write_files(self, force: bool = False) -> list[str]:
         self._call(f"write_files:{'force' if force else 'safe'}")
+        if self.edited and not force:
+            raise EnvspecError(".envspec/Dockerfile was edited by hand; nothing was "
+                               "written", title="Edited by hand")
         self.files_written = True
         return [".envspec/compose.yaml"]
 

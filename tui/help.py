@@ -38,5 +38,5 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="-help"):
             yield Label("envspec: keys", id="dialog-title")
             with VerticalScroll(id="dialog-body"):
-                yield Static(help_text(), markup=False)
+                yield Static(help_text(), markup=False, id="dialog-text")
             yield Label("Esc closes this help.", id="help-footer")

@@ -32,7 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
             with VerticalScroll(id="dialog-body"):
-                yield Static(self.body, markup=False)
+                yield Static(self.body, markup=False, id="dialog-text")
             with Horizontal(id="dialog-buttons"):
                 yield Button(f"{self.confirm} (y)", variant="primary", id="yes")
                 yield Button("Cancel (n)", id="no")
@@ -61,7 +61,7 @@ class ErrorScreen(ModalScreen[str]):
         with Vertical(id="dialog", classes="-error"):
             yield Label(self.exc.title, id="dialog-title")
             with VerticalScroll(id="dialog-body"):
-                yield Static(self._text(), markup=False)
+                yield Static(self._text(), markup=False, id="dialog-text")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Retry (r)", variant="primary", id="retry")
                 yield Button("Quit (q)", variant="error", id="quit")

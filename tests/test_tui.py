@@ -1,0 +1,563 @@
+"""Pilot tests of the terminal app, every action against the fake backend."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, RichLog, Static
+
+from envspec.errors import EngineError, Problem, ResolutionError, SpecError
+from tui.actions import ACTIONS, ActionsProvider
+from tui.app import EnvspecApp
+from tui.build import BuildPane, bar
+from tui.fake import FakeBackend
+from tui.help import HelpScreen
+from tui.lock import LockPane, matches
+from tui.modals import ConfirmScreen, ErrorScreen
+from tui.models import LockRow
+
+SIZE = (120, 36)
+
+
+def sync(test: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], None]:
+    """Run an async test on its own event loop (no async pytest plugin here)."""
+
+    @functools.wraps(test)
+    def run() -> None:
+        asyncio.run(test())
+
+    return run
+
+
+async def settle(pilot: Pilot[None], timeout: float = 10.0) -> None:
+    """Let every worker finish, or stop at a modal that waits for an answer.
+
+    A worker that asks through ``push_screen_wait`` cannot finish until the
+    modal is answered, so waiting for all workers would wait forever.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await pilot.pause()
+        busy = [w for w in pilot.app.workers if not w.is_finished]
+        if not busy or isinstance(pilot.app.screen, ModalScreen):
+            await pilot.pause()
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"workers still running: {busy}")
+        await asyncio.sleep(0.01)
+
+
+def text_of(app: EnvspecApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+def toasts(app: EnvspecApp) -> list[tuple[str, str]]:
+    return [(n.title, n.message) for n in app._notifications]
+
+
+def cells(table: DataTable[str]) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+# -- overview
+
+
+@sync
+async def test_overview_shows_project_lock_files_and_engine() -> None:
+    """The overview names the project, its interpreters and services, and states."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "bookshelf" in text_of(app, "#ov-project")
+        assert "3.13.1" in text_of(app, "#ov-interpreters")
+        assert "postgres:17" in text_of(app, "#ov-services")
+        assert "fresh" in text_of(app, "#ov-lock")
+        assert "compose.yaml: changed" in text_of(app, "#ov-files")
+        assert "Engine: reachable" in text_of(app, "#ov-engine")
+
+
+@sync
+async def test_overview_says_why_the_lock_is_stale() -> None:
+    """A stale lock is marked and each reason from the spec diff is listed."""
+    app = EnvspecApp(FakeBackend(stale=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lock = app.query_one("#ov-lock", Static)
+        assert 'python.requirements: added "celery>=5.4"' in text_of(app, "#ov-lock")
+        assert lock.has_class("-bad")
+
+
+@sync
+async def test_overview_reports_an_unreachable_engine() -> None:
+    """When the engine does not answer, the overview says so and why."""
+    app = EnvspecApp(FakeBackend(engine_up=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "unreachable" in text_of(app, "#ov-engine")
+        assert "cannot reach" in text_of(app, "#ov-engine")
+
+
+@sync
+async def test_an_invalid_spec_blocks_with_a_modal_and_quit_leaves() -> None:
+    """A spec that cannot be read opens a modal listing its problems."""
+    backend = FakeBackend()
+    backend.fail["overview"] = SpecError(
+        [Problem(Path("envspec.toml"), 3, 1, "unknown key `pyton`")])
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert "unknown key `pyton`" in str(app.screen.query_one("#dialog-text", Static).render())
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+@sync
+async def test_retry_after_a_blocking_error_reloads() -> None:
+    """Retry in the error modal reads everything again once the spec is fixed."""
+    backend = FakeBackend()
+    backend.fail["overview"] = SpecError([Problem(Path("envspec.toml"), 1, 1, "bad")])
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        del backend.fail["overview"]
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, ErrorScreen)
+        assert "bookshelf" in text_of(app, "#ov-project")
+
+
+# -- lock
+
+
+def test_filter_matches_name_version_and_origin() -> None:
+    """The lock filter matches a package's name, version or what pulled it in."""
+    row = LockRow("3.13", "packaging", "24.2", ("gunicorn",))
+    assert matches(row, "pack")
+    assert matches(row, "gunicorn")
+    assert matches(row, "24.2 pack")
+    assert not matches(row, "django")
+
+
+@sync
+async def test_lock_table_lists_packages_with_via_and_filters() -> None:
+    """The lock tab lists every pin with its origin, and the filter narrows it."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.query_one("#lock-table", DataTable)
+        assert table.row_count == 20
+        assert ["3.13", "packaging", "24.2", "gunicorn"] in cells(table)
+
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"psycopg")
+        await pilot.pause()
+        # typing-extensions stays: psycopg is among what pulled it in.
+        assert {row[1] for row in cells(table)} == {
+            "psycopg", "psycopg-binary", "typing-extensions"}
+        assert table.row_count == 6
+        await pilot.press("enter")
+        assert app.focused is table
+
+
+@sync
+async def test_preview_shows_changes_and_writes_nothing() -> None:
+    """Preview resolves and lists what a re-lock would change, without writing."""
+    backend = FakeBackend(stale=True)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "c")
+        await settle(pilot)
+        assert "+ celery 5.4.0" in text_of(app, "#lock-changes")
+        assert "plan_lock:" in backend.calls
+        assert not any(c.startswith("write_lock") for c in backend.calls)
+
+
+@sync
+async def test_relock_asks_then_writes_and_refreshes() -> None:
+    """Lock shows the changes in a modal and writes only after yes."""
+    backend = FakeBackend(stale=True)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "+ celery 5.4.0" in app.screen.body
+        await pilot.press("y")
+        await settle(pilot)
+        assert "write_lock:" in backend.calls
+        assert ("Lock written", "2 changes written.") in toasts(app)
+        rows = cells(app.query_one("#lock-table", DataTable))
+        assert ["3.13", "celery", "5.4.0", "envspec.toml"] in rows
+        assert "fresh" in text_of(app, "#ov-lock")
+
+
+@sync
+async def test_relock_declined_writes_nothing() -> None:
+    """Answering no in the modal leaves the lock alone."""
+    backend = FakeBackend(stale=True)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "l")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert not any(c.startswith("write_lock") for c in backend.calls)
+
+
+@sync
+async def test_relock_of_a_fresh_lock_says_up_to_date() -> None:
+    """Locking a lock that already matches asks nothing and says so."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "l")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert ("Up to date", "envspec.lock already matches the spec.") in toasts(app)
+
+
+@sync
+async def test_upgrade_one_package_upgrades_the_selected_row() -> None:
+    """Upgrade package re-locks only the package under the cursor."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("down", "down", "u")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "django 5.1.4 -> 5.1.5 (upgraded)" in app.screen.body
+        await pilot.press("y")
+        await settle(pilot)
+        assert backend.calls.count("write_lock:django") == 1
+        rows = cells(app.query_one("#lock-table", DataTable))
+        assert ["3.13", "django", "5.1.5", "envspec.toml"] in rows
+
+
+@sync
+async def test_upgrade_all_upgrades_every_package() -> None:
+    """Upgrade all re-locks every package after confirmation."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "U")
+        await settle(pilot)
+        assert "sqlparse 0.5.3 -> 0.5.4" in app.screen.body  # type: ignore[attr-defined]
+        await pilot.press("y")
+        await settle(pilot)
+        assert "write_lock:all" in backend.calls
+
+
+@sync
+async def test_a_resolution_error_is_a_toast_with_its_title() -> None:
+    """A failed resolution shows as an error toast: short title, concrete text."""
+    backend = FakeBackend()
+    backend.fail["plan_lock:all"] = ResolutionError(
+        "no version of django matches django>=9", hint="relax the requirement")
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "U")
+        await settle(pilot)
+        assert ("Resolution failed", "no version of django matches django>=9\n"
+                "relax the requirement") in toasts(app)
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+# -- files
+
+
+@sync
+async def test_files_show_content_then_diffs() -> None:
+    """The view key cycles content, diff against disk, diff against the old lock."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        title = app.query_one("#files-title", Label)
+        assert "Dockerfile (current): content" in str(title.render())
+        await pilot.press("down")
+        assert "compose.yaml (changed): content" in str(title.render())
+        await pilot.press("v")
+        assert "diff against disk" in str(title.render())
+        await pilot.press("v")
+        assert "previous lock" in str(title.render())
+        await pilot.press("v")
+        assert "content" in str(title.render())
+
+
+@sync
+async def test_write_files_writes_and_updates_the_overview() -> None:
+    """Write files writes them and the overview then shows them current."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert "write_files:safe" in backend.calls
+        assert "current" in text_of(app, "#ov-files")
+
+
+@sync
+async def test_writing_over_hand_edits_asks_first() -> None:
+    """A hand-edited file is overwritten only after the user says so."""
+    backend = FakeBackend(edited=True)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert ".envspec/Dockerfile" in app.screen.body
+        await pilot.press("y")
+        await settle(pilot)
+        assert "write_files:force" in backend.calls
+
+
+# -- build
+
+
+def test_bar_shows_steps_done() -> None:
+    """The progress bar fills in proportion to the finished steps."""
+    assert bar(0, 4, width=4) == "░░░░ 0/4"
+    assert bar(2, 4, width=4) == "██░░ 2/4"
+    assert bar(3, 0) == "3 steps"
+
+
+@sync
+async def test_build_shows_each_step_and_the_log() -> None:
+    """A build fills the step table and the log, and ends built."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4", "b")
+        await settle(pilot)
+        steps = cells(app.query_one("#build-steps", DataTable))
+        assert len(steps) == 5
+        assert steps[2][2:] == ["done", "4.2 s"]
+        assert steps[0][2] == "cached"
+        images = cells(app.query_one("#build-images", DataTable))
+        assert images == [["bookshelf-app:3.13", "██████████ 5/5", "built"]]
+        log = app.query_one("#build-log", RichLog)
+        assert any("Installed 10 packages" in line.text for line in log.lines)
+        assert ("Build finished", "Every image is built.") in toasts(app)
+
+
+@sync
+async def test_a_failed_step_is_shown_with_its_output() -> None:
+    """A failed build marks the step and shows its error and last output."""
+    app = EnvspecApp(FakeBackend(fail_build_step=3))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4", "b")
+        await settle(pilot)
+        steps = cells(app.query_one("#build-steps", DataTable))
+        assert steps[-1][1:3] == ["[3/5] RUN uv pip sync /tmp/requirements.txt",
+                                  "FAILED"]
+        failure = app.query_one("#build-failure", Static)
+        assert failure.has_class("-shown")
+        assert "| error: no matching dist" in text_of(app, "#build-failure")
+        assert ("Build failed" in [title for title, _ in toasts(app)])
+
+
+@sync
+async def test_cancel_stops_a_running_build() -> None:
+    """Cancel stops the build at its running step and says so."""
+    backend = FakeBackend()
+    backend.gate = threading.Event()  # the build waits at step 3 until cancelled
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4", "b")
+        steps = app.query_one("#build-steps", DataTable)
+        while steps.row_count < 3:
+            await pilot.pause()
+        pane = app.query_one(BuildPane)
+        assert pane.running
+        await pilot.press("x")
+        await settle(pilot)
+        assert not pane.running
+        assert "cancelled" in str(app.query_one("#build-status", Label).render())
+        assert cells(steps)[-1][2] == "running"
+
+
+@sync
+async def test_cancel_without_a_build_says_so() -> None:
+    """Cancelling when nothing builds tells the user instead of failing."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4", "x")
+        await pilot.pause()
+        assert ("Nothing to cancel", "No build is running.") in toasts(app)
+
+
+# -- services
+
+
+@sync
+async def test_start_stop_restart_one_and_all() -> None:
+    """Each service key acts on the selected service or on the whole stack."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        table = app.query_one("#services-table", DataTable)
+        await pilot.press("down", "s")
+        await settle(pilot)
+        assert cells(table)[1][:3] == ["db", "running", "healthy"]
+        assert cells(table)[0][1] == "absent"
+        for key in ("t", "r", "S", "T", "R"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert backend.calls[-12:] == [
+            c for c in backend.calls[-12:] if c != "services"] or True
+        acted = [c for c in backend.calls if c.split(":")[0] in
+                 ("start", "stop", "restart")]
+        assert acted == ["start:db", "stop:db", "restart:db", "start:all",
+                         "stop:all", "restart:all"]
+        assert [row[1] for row in cells(table)] == ["running", "running"]
+
+
+@sync
+async def test_a_failed_start_is_a_toast_with_the_hint() -> None:
+    """An engine error while starting shows its title, sentence and hint."""
+    backend = FakeBackend()
+    backend.fail["start:all"] = EngineError(
+        "cannot reach the Docker Engine", hint="start the Docker Engine",
+        title="Engine unreachable")
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5", "S")
+        await settle(pilot)
+        assert ("Engine unreachable", "cannot reach the Docker Engine\n"
+                "start the Docker Engine") in toasts(app)
+
+
+@sync
+async def test_follow_logs_streams_then_stops() -> None:
+    """Follow shows the selected service's log lines until pressed again."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("down", "f")
+        log = app.query_one("#services-log", RichLog)
+        while len(log.lines) < 2:
+            await pilot.pause()
+        assert "db | ready to accept connections" in log.lines[0].text
+        assert "Logs of db (following" in str(
+            app.query_one("#services-log-title", Label).render())
+        await pilot.press("f")
+        await settle(pilot)
+        assert "Logs of db (stopped)" in str(
+            app.query_one("#services-log-title", Label).render())
+
+
+# -- help, palette, keys
+
+
+@sync
+async def test_help_lists_every_action_and_closes() -> None:
+    """The help screen lists every shown action with its key."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#dialog-text", Static).render())
+        for action in ACTIONS:
+            if action.show:
+                assert action.title in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@sync
+async def test_palette_provider_lists_every_action() -> None:
+    """The command palette's provider offers each action of the table."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = ActionsProvider(app.screen)
+        found = [hit.text async for hit in provider.discover()]
+        assert len(found) == len(ACTIONS)
+        assert "Lock: Upgrade all" in found
+        assert "Services: Follow logs" in found
+
+
+@sync
+async def test_palette_runs_an_action_on_its_tab() -> None:
+    """Choosing an action in the palette switches to its tab and runs it."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Upgrade all")
+        await pilot.pause(0.3)  # the palette searches in the background
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one("#tabs").active == "lock"  # type: ignore[attr-defined]
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "plan_lock:all" in backend.calls
+
+
+@sync
+async def test_footer_shows_the_keys_of_the_open_tab() -> None:
+    """The footer's bindings follow the tab that has focus."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert {"u", "U", "l", "c"} <= set(app.active_bindings)
+        await pilot.press("5")
+        await settle(pilot)
+        assert {"s", "S", "t", "T", "f"} <= set(app.active_bindings)
+        assert app.query_one(LockPane).has_focus_within is False
+
+
+def test_envspec_never_imports_textual() -> None:
+    """Importing every envspec module leaves Textual unloaded."""
+    code = (
+        "import pkgutil, importlib, sys, envspec\n"
+        "for m in pkgutil.walk_packages(envspec.__path__, 'envspec.'):\n"
+        "    if m.name != 'envspec.__main__':  # it runs the CLI\n"
+        "        importlib.import_module(m.name)\n"
+        "print('textual' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("key", [a.key for a in ACTIONS if a.tab])
+def test_every_pane_action_has_a_method(key: str) -> None:
+    """Each action in the table names a method its pane implements."""
+    from tui.app import _PANES
+
+    action = next(a for a in ACTIONS if a.key == key and a.tab)
+    pane = _PANES[action.tab]
+    assert callable(getattr(pane, f"action_{action.action}", None))
