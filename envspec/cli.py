@@ -27,8 +27,17 @@ from envspec.context import Context
 from envspec.errors import EnvspecError
 
 COMMANDS = (
-    "lock", "generate", "build", "up", "down", "status", "logs", "run",
-    "init", "doctor", "tui",
+    "lock",
+    "generate",
+    "build",
+    "up",
+    "down",
+    "status",
+    "logs",
+    "run",
+    "init",
+    "doctor",
+    "tui",
 )
 
 log = logging.getLogger("envspec")
@@ -36,12 +45,26 @@ log = logging.getLogger("envspec")
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="write one JSON result document to stdout")
-    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="say more (-vv shows tracebacks)")
-    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                        help="print results and errors only")
+    common.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="write one JSON result document to stdout",
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="say more (-vv shows tracebacks)",
+    )
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print results and errors only",
+    )
 
     parser = argparse.ArgumentParser(
         prog="envspec",
@@ -51,10 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 ok, 1 a run failed or --check found drift, "
         "2 bad usage or input",
     )
-    parser.add_argument("--version", action="version",
-                        version=f"envspec {__version__}")
-    parser.add_argument("-C", dest="directory", metavar="DIR", default=".",
-                        help="run as if started in DIR (the project folder)")
+    parser.add_argument("--version", action="version", version=f"envspec {__version__}")
+    parser.add_argument(
+        "-C",
+        dest="directory",
+        metavar="DIR",
+        default=".",
+        help="run as if started in DIR (the project folder)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"envspec.commands.{name}")
@@ -102,21 +129,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EnvspecError as exc:
         print(exc.render(), file=sys.stderr)
         if ctx.json:
-            ctx.emit({"ok": False, "error": {"title": exc.title, "message": exc.message,
-                                             "hint": exc.hint}})
+            ctx.emit(
+                {
+                    "ok": False,
+                    "error": {
+                        "title": exc.title,
+                        "message": exc.message,
+                        "hint": exc.hint,
+                    },
+                }
+            )
         if verbosity >= 2:
             traceback.print_exc()
         return exc.exit_code
     except KeyboardInterrupt:
-        print("\ninterrupted: files on disk are as they were before this command",
-              file=sys.stderr)
+        print(
+            "\ninterrupted: files on disk are as they were before this command",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: no traceback by default
         print(f"error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("  hint: this is a bug in envspec; run again with -vv for the "
-              "traceback and report it", file=sys.stderr)
+        print(
+            "  hint: this is a bug in envspec; run again with -vv for the "
+            "traceback and report it",
+            file=sys.stderr,
+        )
         if verbosity >= 2:
             traceback.print_exc()
         return 1

@@ -36,8 +36,9 @@ def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
         for path, data in sorted(files.items()):
             current = path
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                        dir=path.parent)
+            fd, name = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+            )
             temps[path] = Path(name)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

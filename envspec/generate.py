@@ -116,8 +116,10 @@ class Plan:
         lines = list(difflib.unified_diff(old, new, *labels))
         if not lines:  # same text, different bytes (a mode or a missing newline)
             return f"--- {labels[0]}\n+++ {labels[1]}\n(differs in bytes only)\n"
-        return "".join(line if line.endswith("\n") else line + "\n\\ No newline "
-                       "at end of file\n" for line in lines)
+        return "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in lines
+        )
 
 
 def _lines(data: bytes | None) -> list[str]:
@@ -198,8 +200,13 @@ def _plan_if_current(spec: Spec, lock: Lock) -> Plan | None:
         if name == render.NO_CA:
             if data:
                 return None
-        elif (head is None or not head.intact or head.lock != lock_hash
-              or head.renderer != renderer or head.version != __version__):
+        elif (
+            head is None
+            or not head.intact
+            or head.lock != lock_hash
+            or head.renderer != renderer
+            or head.version != __version__
+        ):
             return None
         files.append(FilePlan(name, State.CURRENT, data, data, head))
     if set(_earlier_outputs(spec)) - set(names):
@@ -213,9 +220,11 @@ def _read(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError as exc:
-        raise RunError(f"{path} is a folder where envspec writes a file",
-                       hint="move it away and run the command again",
-                       title="Cannot generate") from exc
+        raise RunError(
+            f"{path} is a folder where envspec writes a file",
+            hint="move it away and run the command again",
+            title="Cannot generate",
+        ) from exc
 
 
 def _classify(name: str, wanted: bytes, on_disk: bytes | None) -> FilePlan:
@@ -282,7 +291,13 @@ def apply(plan: Plan, force: bool = False) -> Applied:
     changed = secrets.ensure_env(plan.spec)
 
     for item in plan.pending:
-        log.info("generated file %s", item.state.value,
-                 extra={"path": item.path, "state": item.state.value})
-    return Applied(tuple(sorted(f.path for f in plan.pending if f.wanted is not None)),
-                   tuple(removed), tuple(changed))
+        log.info(
+            "generated file %s",
+            item.state.value,
+            extra={"path": item.path, "state": item.state.value},
+        )
+    return Applied(
+        tuple(sorted(f.path for f in plan.pending if f.wanted is not None)),
+        tuple(removed),
+        tuple(changed),
+    )

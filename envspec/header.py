@@ -79,10 +79,14 @@ def read_header(data: bytes) -> Header | None:
     """The header of a generated file, or None if it has none."""
     match = _COMMENT_RE.match(data)
     if match:
-        body = data[match.end():]
-        return Header(match["version"].decode(), match["lock"].decode(),
-                      match["renderer"].decode(), match["body"].decode(),
-                      body_hash(body) == match["body"].decode())
+        body = data[match.end() :]
+        return Header(
+            match["version"].decode(),
+            match["lock"].decode(),
+            match["renderer"].decode(),
+            match["body"].decode(),
+            body_hash(body) == match["body"].decode(),
+        )
     match = _JSON_LINE_RE.match(data)
     if match:
         try:
@@ -90,12 +94,16 @@ def read_header(data: bytes) -> Header | None:
         except ValueError:
             return None
         if not isinstance(meta, dict) or not str(meta.get("by", "")).startswith(
-                "envspec "):
+            "envspec "
+        ):
             return None
-        body = b"{\n" + data[match.end():]
+        body = b"{\n" + data[match.end() :]
         recorded = str(meta.get("body", ""))
-        return Header(str(meta["by"]).removeprefix("envspec "),
-                      str(meta.get("lock", "")), str(meta.get("renderer", "")),
-                      recorded,
-                      body_hash(body) == recorded)
+        return Header(
+            str(meta["by"]).removeprefix("envspec "),
+            str(meta.get("lock", "")),
+            str(meta.get("renderer", "")),
+            recorded,
+            body_hash(body) == recorded,
+        )
     return None

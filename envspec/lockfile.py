@@ -46,7 +46,9 @@ class LockedPackage:
 
     def requirement_line(self) -> str:
         """The package as a hashed, pip/uv-compatible requirement line."""
-        head = f"{self.name} @ {self.url}" if self.url else f"{self.name}=={self.version}"
+        head = (
+            f"{self.name} @ {self.url}" if self.url else f"{self.name}=={self.version}"
+        )
         if self.marker:
             head += f" ; {self.marker}"
         hashes = "".join(f" \\\n    --hash={h}" for h in self.hashes)
@@ -145,8 +147,11 @@ def _value(value: Any, indent: str = "") -> str:
             return f"[\n{inner}{indent}]"
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        items = ", ".join(f"{_key(k)} = {_value(v)}" for k, v in sorted(value.items())
-                          if v is not None)
+        items = ", ".join(
+            f"{_key(k)} = {_value(v)}"
+            for k, v in sorted(value.items())
+            if v is not None
+        )
         return "{ " + items + " }" if items else "{}"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
@@ -169,8 +174,9 @@ def _package_lines(table: str, pkg: LockedPackage) -> list[str]:
 def _table_lines(prefix: str, data: dict[str, Any]) -> list[str]:
     """A nested dict as TOML tables; scalars and lists first, then sub-tables."""
     lines: list[str] = []
-    plain = {k: v for k, v in data.items() if not isinstance(v, dict) or
-             _is_leaf_table(k, v)}
+    plain = {
+        k: v for k, v in data.items() if not isinstance(v, dict) or _is_leaf_table(k, v)
+    }
     nested = {k: v for k, v in data.items() if k not in plain}
     if plain or not nested:
         lines.append(f"[{prefix}]")
@@ -198,8 +204,13 @@ def dumps(lock: Lock) -> str:
         "",
     ]
     inst = lock.installer
-    lines += ["[installer]", f"name = {_q(inst.name)}", f"version = {_q(inst.version)}",
-              f"hashes = {_value(list(inst.hashes))}", ""]
+    lines += [
+        "[installer]",
+        f"name = {_q(inst.name)}",
+        f"version = {_q(inst.version)}",
+        f"hashes = {_value(list(inst.hashes))}",
+        "",
+    ]
     for interp in lock.interpreters:
         lines += [
             "[[interpreters]]",
@@ -212,8 +223,12 @@ def dumps(lock: Lock) -> str:
         for pkg in interp.packages:
             lines += [*_package_lines("interpreters.packages", pkg), ""]
     for svc in sorted(lock.services, key=lambda s: s.service):
-        lines += [f"[services.{_key(svc.service)}]", f"image = {_q(svc.image)}",
-                  f"digest = {_q(svc.digest)}", ""]
+        lines += [
+            f"[services.{_key(svc.service)}]",
+            f"image = {_q(svc.image)}",
+            f"digest = {_q(svc.digest)}",
+            "",
+        ]
     lines += _table_lines("spec", lock.spec)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -231,8 +246,9 @@ def read_lock(path: Path) -> Lock:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise InputError(f"no lock at {path}", hint="run `envspec lock` to write it",
-                         title="No lock") from exc
+        raise InputError(
+            f"no lock at {path}", hint="run `envspec lock` to write it", title="No lock"
+        ) from exc
     except UnicodeDecodeError as exc:
         raise _bad(path, 1, "the lock is not UTF-8 text") from exc
     return loads(text, path)
@@ -248,27 +264,35 @@ def loads(text: str, path: Path) -> Lock:
     fmt = data.get("lock-version")
     if isinstance(fmt, int) and fmt > LOCK_FORMAT:
         writer = data.get("envspec-version", "a newer envspec")
-        raise _bad(path, _find_line(text, "lock-version"),
-                   f"the lock has format {fmt}, written by envspec {writer}; this "
-                   f"envspec ({__version__}) reads format {LOCK_FORMAT}",
-                   hint="upgrade envspec (pip install -U envspec), or run "
-                   "`envspec lock` to rewrite it in this version's format")
+        raise _bad(
+            path,
+            _find_line(text, "lock-version"),
+            f"the lock has format {fmt}, written by envspec {writer}; this "
+            f"envspec ({__version__}) reads format {LOCK_FORMAT}",
+            hint="upgrade envspec (pip install -U envspec), or run "
+            "`envspec lock` to rewrite it in this version's format",
+        )
     try:
         return _from_data(data, text)
     except _Damage as exc:
-        raise _bad(path, _value_line(text, exc.value),
-                   f"the lock is damaged: {exc}") from exc
+        raise _bad(
+            path, _value_line(text, exc.value), f"the lock is damaged: {exc}"
+        ) from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         what = exc.args[0] if exc.args else exc
-        raise _bad(path, _find_line(text, str(what)) if isinstance(what, str) else 1,
-                   f"the lock is damaged: {_describe(exc)}") from exc
+        raise _bad(
+            path,
+            _find_line(text, str(what)) if isinstance(what, str) else 1,
+            f"the lock is damaged: {_describe(exc)}",
+        ) from exc
 
 
 def _from_data(data: dict[str, Any], text: str) -> Lock:
     def pkg(d: dict[str, Any]) -> LockedPackage:
         name = _checked(_str(d["name"], "name"), _NAME_RE, "package name")
-        version = _checked(_str(d["version"], "version"), _VERSION_RE,
-                           f"version of {name!r}")
+        version = _checked(
+            _str(d["version"], "version"), _VERSION_RE, f"version of {name!r}"
+        )
         hashes = tuple(_strs(d["hashes"], "hashes"))
         for h in hashes:
             if not _HASH_RE.match(h):
@@ -276,12 +300,16 @@ def _from_data(data: dict[str, Any], text: str) -> Lock:
         url, marker = d.get("url"), d.get("marker")
         for extra in (url, marker):
             if extra is not None:
-                _checked(_str(extra, "url or marker"), _LINE_RE,
-                         f"url or marker of {name!r}")
+                _checked(
+                    _str(extra, "url or marker"), _LINE_RE, f"url or marker of {name!r}"
+                )
         return LockedPackage(
-            name=name, version=version,
-            hashes=hashes, via=tuple(_strs(d.get("via", []), "via")),
-            url=url, marker=marker,
+            name=name,
+            version=version,
+            hashes=hashes,
+            via=tuple(_strs(d.get("via", []), "via")),
+            url=url,
+            marker=marker,
         )
 
     if data.get("lock-version") != LOCK_FORMAT:
@@ -289,15 +317,19 @@ def _from_data(data: dict[str, Any], text: str) -> Lock:
     interpreters = []
     for raw in data["interpreters"]:
         digest = _checked(_str(raw["digest"], "digest"), _HASH_RE, "image digest")
-        interpreters.append(LockedInterpreter(
-            version=_checked(_str(raw["version"], "version"), _VERSION_RE,
-                             "interpreter version"),
-            image=_checked(_str(raw["image"], "image"), _IMAGE_RE, "image"),
-            digest=digest,
-            python=_checked(_str(raw["python"], "python"), _VERSION_RE,
-                            "Python version"),
-            packages=tuple(pkg(p) for p in raw.get("packages", [])),
-        ))
+        interpreters.append(
+            LockedInterpreter(
+                version=_checked(
+                    _str(raw["version"], "version"), _VERSION_RE, "interpreter version"
+                ),
+                image=_checked(_str(raw["image"], "image"), _IMAGE_RE, "image"),
+                digest=digest,
+                python=_checked(
+                    _str(raw["python"], "python"), _VERSION_RE, "Python version"
+                ),
+                packages=tuple(pkg(p) for p in raw.get("packages", [])),
+            )
+        )
     services = []
     for name, raw in sorted(data.get("services", {}).items()):
         digest = _checked(_str(raw["digest"], "digest"), _HASH_RE, "image digest")
@@ -382,8 +414,16 @@ def _find_line(text: str, key: str) -> int:
 
 def _bad(path: Path, line: int, message: str, hint: str | None = None) -> SpecError:
     return SpecError(
-        [Problem(path, line, 1, message,
-                 hint or "do not edit the lock by hand; run `envspec lock` to "
-                 "rewrite it from the spec")],
+        [
+            Problem(
+                path,
+                line,
+                1,
+                message,
+                hint
+                or "do not edit the lock by hand; run `envspec lock` to "
+                "rewrite it from the spec",
+            )
+        ],
         title="Unusable lock",
     )

@@ -42,8 +42,13 @@ CA_SECRET = "ca"
 MATRIX_PROFILE = "matrix"
 DB_USER = "app"  # the user each catalog service is set up with
 # The templates this module renders (others in templates/ belong to others).
-TEMPLATES = ("Dockerfile.j2", "compose.yaml.j2", "dockerignore.j2", "env.example.j2",
-             "gitignore.j2")
+TEMPLATES = (
+    "Dockerfile.j2",
+    "compose.yaml.j2",
+    "dockerignore.j2",
+    "env.example.j2",
+    "gitignore.j2",
+)
 
 
 def dockerfile_name(version: str) -> str:
@@ -79,11 +84,15 @@ def yaml_str(value: str) -> str:
         code = ord(char)
         if char in ('"', "\\"):
             out.append("\\" + char)
-        elif 0x20 <= code < 0x7F or (
-            0xA0 <= code <= 0xFFFD
-            and code not in (0x2028, 0x2029, 0xFEFF)
-            and not 0xD800 <= code <= 0xDFFF
-        ) or code >= 0x10000:
+        elif (
+            0x20 <= code < 0x7F
+            or (
+                0xA0 <= code <= 0xFFFD
+                and code not in (0x2028, 0x2029, 0xFEFF)
+                and not 0xD800 <= code <= 0xDFFF
+            )
+            or code >= 0x10000
+        ):
             out.append(char)
         elif code <= 0xFF:
             out.append(f"\\x{code:02X}")
@@ -158,8 +167,10 @@ def _host_ip(bind: str) -> str:
 
 def _password_ref(spec: Spec, service: str) -> str:
     env_file = PurePosixPath(spec.output) / secrets.ENV_NAME
-    return (f"${{{secrets.password_var(service)}:?is not set: run envspec generate, "
-            f"which writes it to {env_file}}}")
+    return (
+        f"${{{secrets.password_var(service)}:?is not set: run envspec generate, "
+        f"which writes it to {env_file}}}"
+    )
 
 
 @dataclass(frozen=True)
@@ -194,8 +205,10 @@ def _service_settings(spec: Spec, svc: ServiceSpec) -> _Settings:
     ref = _password_ref(spec, svc.name)
     env: dict[str, str] = {}
     for key, template in kind.env.items():
-        pieces = [compose_literal(p.format(user=user, db=db))
-                  for p in template.split("{password}")]
+        pieces = [
+            compose_literal(p.format(user=user, db=db))
+            for p in template.split("{password}")
+        ]
         env[key] = ref.join(pieces)
     for key, value in own.items():
         env[key] = compose_literal(value)
@@ -215,11 +228,17 @@ def _wiring(spec: Spec, svc: ServiceSpec) -> _Wiring | None:
     settings = _service_settings(spec, svc)
     quote = functools.partial(urllib.parse.quote, safe="")
     # A generated password is URL-safe; one set in the spec is percent-encoded.
-    password = (_password_ref(spec, svc.name) if settings.password is None
-                else compose_literal(quote(settings.password)))
-    pieces = [compose_literal(p.format(user=quote(settings.user),
-                                       db=quote(settings.db), host=svc.name))
-              for p in kind.url.split("{password}")]
+    password = (
+        _password_ref(spec, svc.name)
+        if settings.password is None
+        else compose_literal(quote(settings.password))
+    )
+    pieces = [
+        compose_literal(
+            p.format(user=quote(settings.user), db=quote(settings.db), host=svc.name)
+        )
+        for p in kind.url.split("{password}")
+    ]
     return _Wiring(var, password.join(pieces))
 
 
@@ -233,7 +252,7 @@ def _service_ports(spec: Spec, svc: ServiceSpec) -> list[_Port]:
     for index, target in enumerate(targets):
         fixed = svc.ports[index] if index < len(svc.ports) else None
         ports.append(_Port(target, yaml_str(str(fixed)) if fixed else None, host_ip))
-    for port in svc.ports[len(targets):]:
+    for port in svc.ports[len(targets) :]:
         ports.append(_Port(port, yaml_str(str(port)), host_ip))
     return ports
 
@@ -242,9 +261,11 @@ def _compose_service(spec: Spec, lock: Lock, svc: ServiceSpec) -> _ComposeServic
     try:
         image = lock.service(svc.name).reference
     except KeyError as exc:
-        raise InputError(f"the lock has no image for service {svc.name!r}",
-                         hint="run `envspec lock` to pin it",
-                         title="Incomplete lock") from exc
+        raise InputError(
+            f"the lock has no image for service {svc.name!r}",
+            hint="run `envspec lock` to pin it",
+            title="Incomplete lock",
+        ) from exc
     kind = svc.catalog_kind
     out = _ComposeService(name=yaml_str(svc.name), image=compose_str(image))
     out.comment = kind.description if kind else f"{svc.image}, run as given"
@@ -253,8 +274,9 @@ def _compose_service(spec: Spec, lock: Lock, svc: ServiceSpec) -> _ComposeServic
 
     if kind is not None:
         settings = _service_settings(spec, svc)
-        out.environment = [(yaml_str(k), yaml_str(v))
-                           for k, v in sorted(settings.env.items())]
+        out.environment = [
+            (yaml_str(k), yaml_str(v)) for k, v in sorted(settings.env.items())
+        ]
         if kind.data:
             out.volume = yaml_str(f"{svc.name}-data")
             out.data = yaml_str(kind.data)
@@ -266,8 +288,7 @@ def _compose_service(spec: Spec, lock: Lock, svc: ServiceSpec) -> _ComposeServic
     else:
         assert kind is not None  # the spec requires a health check for images
         settings = _service_settings(spec, svc)
-        words = [w.format(user=settings.user, db=settings.db)
-                 for w in kind.healthcheck]
+        words = [w.format(user=settings.user, db=settings.db) for w in kind.healthcheck]
         out.healthcheck = [yaml_str("CMD"), *(compose_str(w) for w in words)]
     out.ports = _service_ports(spec, svc)
     return out
@@ -284,10 +305,11 @@ def _app_environment(spec: Spec) -> list[tuple[str, str]]:
             raise InputError(
                 f"services {owner[wiring.var]!r} and {svc.name!r} both set "
                 f"{wiring.var} in the app",
-                hint=f'give one of them its own name, e.g. url-var = '
+                hint=f"give one of them its own name, e.g. url-var = "
                 f'"{svc.name.upper().replace("-", "_")}_URL" in '
-                f"[services.{svc.name}], or url-var = \"\" to not wire it",
-                title="Clashing variables")
+                f'[services.{svc.name}], or url-var = "" to not wire it',
+                title="Clashing variables",
+            )
         env[wiring.var] = wiring.value
         owner[wiring.var] = svc.name
     for key, value in spec.app.env:
@@ -304,21 +326,26 @@ def _apps(spec: Spec, lock: Lock) -> list[_ComposeService]:
     for interp in _interpreters(spec, lock):
         version = interp.version
         main = version == spec.python.app_version
-        apps.append(_ComposeService(
-            name=yaml_str(app_service(spec, version)),
-            image=yaml_str(app_image(spec, version)),
-            comment="" if main else f"The tests on Python {version}: "
-            f"docker compose --profile {MATRIX_PROFILE} run --rm "
-            f"{app_service(spec, version)}",
-            command=[] if main else [compose_str(w) for w in spec.app.test],
-            environment=environment,
-            depends_on=depends,
-            ports=[_Port(p, yaml_str(str(p)), host_ip) for p in spec.app.ports]
-            if main else [],
-            profiles=[] if main else [yaml_str(MATRIX_PROFILE)],
-            context=yaml_str(context),
-            dockerfile=yaml_str(f"{spec.output}/{dockerfile_name(version)}"),
-        ))
+        apps.append(
+            _ComposeService(
+                name=yaml_str(app_service(spec, version)),
+                image=yaml_str(app_image(spec, version)),
+                comment=""
+                if main
+                else f"The tests on Python {version}: "
+                f"docker compose --profile {MATRIX_PROFILE} run --rm "
+                f"{app_service(spec, version)}",
+                command=[] if main else [compose_str(w) for w in spec.app.test],
+                environment=environment,
+                depends_on=depends,
+                ports=[_Port(p, yaml_str(str(p)), host_ip) for p in spec.app.ports]
+                if main
+                else [],
+                profiles=[] if main else [yaml_str(MATRIX_PROFILE)],
+                context=yaml_str(context),
+                dockerfile=yaml_str(f"{spec.output}/{dockerfile_name(version)}"),
+            )
+        )
     return apps
 
 
@@ -328,9 +355,11 @@ def _interpreters(spec: Spec, lock: Lock) -> list[LockedInterpreter]:
         try:
             out.append(lock.interpreter(version))
         except KeyError as exc:
-            raise InputError(f"the lock has no interpreter for Python {version}",
-                             hint="run `envspec lock` to pin it",
-                             title="Incomplete lock") from exc
+            raise InputError(
+                f"the lock has no interpreter for Python {version}",
+                hint="run `envspec lock` to pin it",
+                title="Incomplete lock",
+            ) from exc
     return out
 
 
@@ -369,9 +398,11 @@ def _dockerfile(spec: Spec, lock: Lock, interp: LockedInterpreter) -> bytes:
 
     labels = [
         ("org.opencontainers.image.title", spec.name),
-        ("org.opencontainers.image.description",
-         f"Development image of {spec.name} on Python {interp.python}, "
-         "generated by envspec"),
+        (
+            "org.opencontainers.image.description",
+            f"Development image of {spec.name} on Python {interp.python}, "
+            "generated by envspec",
+        ),
         ("org.opencontainers.image.base.name", interp.image),
         ("org.opencontainers.image.base.digest", interp.digest),
         ("dev.envspec.lock", lock.content_hash()),
@@ -387,15 +418,18 @@ def _dockerfile(spec: Spec, lock: Lock, interp: LockedInterpreter) -> bytes:
         installer_src=f"{spec.output}/{INSTALLER}",
         requirements_src=f"{spec.output}/{requirements_name(interp.version)}",
         index_args=index_args,
-        labels=" \\\n      ".join(f"{key}={dockerfile_str(value)}"
-                                    for key, value in labels),
+        labels=" \\\n      ".join(
+            f"{key}={dockerfile_str(value)}" for key, value in labels
+        ),
         cmd=exec_form(spec.app.command) if spec.app.command else None,
     )
 
 
 def _compose(spec: Spec, lock: Lock) -> bytes:
-    services = [_compose_service(spec, lock, s)
-                for s in sorted(spec.services, key=lambda s: s.name)]
+    services = [
+        _compose_service(spec, lock, s)
+        for s in sorted(spec.services, key=lambda s: s.name)
+    ]
     return _template(
         "compose.yaml.j2",
         compose_path=f"{spec.output}/{COMPOSE}",
@@ -422,8 +456,13 @@ def renderer_digest() -> str:
     """
     sources = [templates_dir() / name for name in TEMPLATES]
     here = Path(__file__).resolve().parent
-    sources += [here / "render.py", here / "header.py", here / "catalog.py",
-                here / "secrets.py", here / "devcontainer.py"]
+    sources += [
+        here / "render.py",
+        here / "header.py",
+        here / "catalog.py",
+        here / "secrets.py",
+        here / "devcontainer.py",
+    ]
     sources += [templates_dir() / name for name in devcontainer_templates()]
     digest = hashlib.sha256(__version__.encode())
     for path in sources:
@@ -449,23 +488,30 @@ def render(spec: Spec, lock: Lock) -> dict[str, bytes]:
     """Every generated file, by its path relative to the output folder."""
     lock_hash = lock.content_hash()
     renderer = renderer_digest()
-    with_header = functools.partial(header.add_comment_header, lock_hash=lock_hash,
-                                    renderer=renderer)
+    with_header = functools.partial(
+        header.add_comment_header, lock_hash=lock_hash, renderer=renderer
+    )
 
     files: dict[str, bytes] = {}
     for interp in _interpreters(spec, lock):
         name = dockerfile_name(interp.version)
         files[name] = with_header(_dockerfile(spec, lock, interp))
-        files[f"{name}.dockerignore"] = with_header(_template(
-            "dockerignore.j2", output=spec.output,
-            requirements_name=requirements_name(interp.version)))
+        files[f"{name}.dockerignore"] = with_header(
+            _template(
+                "dockerignore.j2",
+                output=spec.output,
+                requirements_name=requirements_name(interp.version),
+            )
+        )
         files[requirements_name(interp.version)] = with_header(
-            interp.requirements_txt().encode("utf-8"))
+            interp.requirements_txt().encode("utf-8")
+        )
 
     files[INSTALLER] = with_header((lock.installer.requirement_line() + "\n").encode())
     files[COMPOSE] = with_header(_compose(spec, lock))
-    files[ENV_EXAMPLE] = with_header(_template(
-        "env.example.j2", password_vars=secrets.password_vars(spec)))
+    files[ENV_EXAMPLE] = with_header(
+        _template("env.example.j2", password_vars=secrets.password_vars(spec))
+    )
     files[GITIGNORE] = with_header(_template("gitignore.j2"))
     # The stand-in for "no CA bundle" must stay empty: the Dockerfile trusts
     # the secret only when it is non-empty. It is the one file with no header.

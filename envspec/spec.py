@@ -155,17 +155,25 @@ class Spec:
             "system": {"packages": sorted(self.system_packages)},
             "services": {
                 s.name: {
-                    "kind": s.kind, "version": s.version, "image": s.image,
-                    "ports": list(s.ports), "env": dict(s.env),
-                    "healthcheck": s.healthcheck, "url-var": s.url_var,
-                    "command": list(s.command), "bind": s.bind,
+                    "kind": s.kind,
+                    "version": s.version,
+                    "image": s.image,
+                    "ports": list(s.ports),
+                    "env": dict(s.env),
+                    "healthcheck": s.healthcheck,
+                    "url-var": s.url_var,
+                    "command": list(s.command),
+                    "bind": s.bind,
                 }
                 for s in sorted(self.services, key=lambda s: s.name)
             },
             "app": {
-                "command": list(self.app.command), "ports": list(self.app.ports),
-                "env": dict(self.app.env), "workdir": self.app.workdir,
-                "test": list(self.app.test), "bind": self.app.bind,
+                "command": list(self.app.command),
+                "ports": list(self.app.ports),
+                "env": dict(self.app.env),
+                "workdir": self.app.workdir,
+                "test": list(self.app.test),
+                "bind": self.app.bind,
             },
             "build": {"ca-bundle": self.ca_bundle},
             "generate": {"dir": self.output, "devcontainer": self.devcontainer},
@@ -199,13 +207,17 @@ def diff_meaning(old: Any, new: Any, path: str = "") -> list[str]:
             else:
                 lines.extend(diff_meaning(old[key], new[key], sub))
         return lines
-    if (isinstance(old, list) and isinstance(new, list) and old != new
-            and path.endswith(("requirements", "packages"))):
-            gone = [x for x in old if x not in new]
-            added = [x for x in new if x not in old]
-            out = [f"{path}: added {_show(x)}" for x in added]
-            out += [f"{path}: removed {_show(x)}" for x in gone]
-            return out
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and old != new
+        and path.endswith(("requirements", "packages"))
+    ):
+        gone = [x for x in old if x not in new]
+        added = [x for x in new if x not in old]
+        out = [f"{path}: added {_show(x)}" for x in added]
+        out += [f"{path}: removed {_show(x)}" for x in gone]
+        return out
     if old != new:
         return [f"{path}: {_show(old)} -> {_show(new)}"]
     return []
@@ -243,7 +255,9 @@ def parse_spec_text(text: str, path: Path) -> Spec:
     return _Validator(tomlpos.Located(path, text)).run()
 
 
-def read_requirement_file(name: str, root: Path) -> tuple[list[Requirement_], list[Problem]]:
+def read_requirement_file(
+    name: str, root: Path
+) -> tuple[list[Requirement_], list[Problem]]:
     """The requirements of a file as a spec in ``root`` would read them.
 
     Returns what the file (and its ``-r`` includes) holds, and the problems a
@@ -263,33 +277,65 @@ def default_project_name(directory: Path) -> str:
 
 # The keys each table accepts; the value names the checker used for it.
 _SCHEMA: dict[str, dict[str, str]] = {
-    "": {"project": "table", "python": "table", "system": "table",
-         "services": "table", "app": "table", "build": "table",
-         "generate": "table"},
+    "": {
+        "project": "table",
+        "python": "table",
+        "system": "table",
+        "services": "table",
+        "app": "table",
+        "build": "table",
+        "generate": "table",
+    },
     "project": {"name": "str", "bind": "str"},
-    "python": {"versions": "list", "packages": "list", "requirements": "list",
-               "image": "str", "platforms": "list", "index-url": "str",
-               "extra-index-urls": "list", "find-links": "list"},
+    "python": {
+        "versions": "list",
+        "packages": "list",
+        "requirements": "list",
+        "image": "str",
+        "platforms": "list",
+        "index-url": "str",
+        "extra-index-urls": "list",
+        "find-links": "list",
+    },
     "system": {"packages": "list"},
-    "service": {"kind": "str", "version": "str", "image": "str", "ports": "list",
-                "env": "table", "healthcheck": "str", "url-var": "str",
-                "command": "str|list", "bind": "str"},
-    "app": {"command": "str|list", "ports": "list", "env": "table",
-            "workdir": "str", "test": "str|list", "bind": "str"},
+    "service": {
+        "kind": "str",
+        "version": "str",
+        "image": "str",
+        "ports": "list",
+        "env": "table",
+        "healthcheck": "str",
+        "url-var": "str",
+        "command": "str|list",
+        "bind": "str",
+    },
+    "app": {
+        "command": "str|list",
+        "ports": "list",
+        "env": "table",
+        "workdir": "str",
+        "test": "str|list",
+        "bind": "str",
+    },
     "build": {"ca-bundle": "str"},
     "generate": {"dir": "str", "devcontainer": "bool"},
 }
 
 _TYPE_NAMES = {
-    str: "a string", int: "an integer", bool: "a boolean", float: "a number",
-    list: "an array", dict: "a table",
+    str: "a string",
+    int: "an integer",
+    bool: "a boolean",
+    float: "a number",
+    list: "an array",
+    dict: "a table",
 }
 
 
 def _type_name(value: Any) -> str:
     for typ, name in _TYPE_NAMES.items():
-        if type(value) is typ or (typ is not bool and isinstance(value, typ)
-                                  and not isinstance(value, bool)):
+        if type(value) is typ or (
+            typ is not bool and isinstance(value, typ) and not isinstance(value, bool)
+        ):
             return name
     return type(value).__name__
 
@@ -305,14 +351,21 @@ class _Validator:
     def add(self, message: str, *items: object, hint: str | None = None) -> None:
         self.problems.append(self.loc.problem(message, *items, hint=hint))
 
-    def add_at(self, line: int, col: int, message: str, hint: str | None = None,
-               file: Path | None = None) -> None:
+    def add_at(
+        self,
+        line: int,
+        col: int,
+        message: str,
+        hint: str | None = None,
+        file: Path | None = None,
+    ) -> None:
         self.problems.append(Problem(file or self.path, line, col, message, hint))
 
     # -- generic checks
 
-    def table(self, container: Any, where: str, schema: str,
-              anchor: object) -> dict[str, tuple[Any, Any]]:
+    def table(
+        self, container: Any, where: str, schema: str, anchor: object
+    ) -> dict[str, tuple[Any, Any]]:
         """Check a table's keys; return {key: (key object, item)}."""
         allowed = _SCHEMA[schema]
         seen: dict[str, tuple[Any, Any]] = {}
@@ -321,8 +374,11 @@ class _Validator:
             if name not in allowed:
                 close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
                 label = f"[{where}]" if where else "the top level"
-                hint = (f"did you mean `{close[0]}`?" if close
-                        else f"{label} accepts: {', '.join(sorted(allowed))}")
+                hint = (
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else f"{label} accepts: {', '.join(sorted(allowed))}"
+                )
                 self.add(f"unknown key `{name}` in {label}", key, item, hint=hint)
                 continue
             if name in seen:  # tomlkit rejects most duplicates; keep the first
@@ -342,11 +398,19 @@ class _Validator:
             "str|list": isinstance(value, str | list),
         }[want]
         if not ok:
-            expected = {"str": "a string", "list": "an array", "table": "a table",
-                        "bool": "true or false",
-                        "str|list": "a string or an array of strings"}[want]
-            self.add(f"`{where}` must be {expected}, not {_type_name(value)}",
-                     item, key, hint=_type_hint(where, want, value))
+            expected = {
+                "str": "a string",
+                "list": "an array",
+                "table": "a table",
+                "bool": "true or false",
+                "str|list": "a string or an array of strings",
+            }[want]
+            self.add(
+                f"`{where}` must be {expected}, not {_type_name(value)}",
+                item,
+                key,
+                hint=_type_hint(where, want, value),
+            )
             return None
         return value
 
@@ -357,8 +421,12 @@ class _Validator:
         for element in item:
             plain = element.unwrap() if hasattr(element, "unwrap") else element
             if not isinstance(plain, str):
-                self.add(f"`{where}` must hold strings, found {_type_name(plain)}",
-                         element, item, hint=f"quote it: \"{plain}\"")
+                self.add(
+                    f"`{where}` must hold strings, found {_type_name(plain)}",
+                    element,
+                    item,
+                    hint=f'quote it: "{plain}"',
+                )
                 continue
             out.append((plain, element))
         return out
@@ -379,8 +447,12 @@ class _Validator:
                 sections[name] = {}
 
         if "python" not in top:
-            self.add_at(1, 1, "the spec has no [python] table",
-                        hint='add [python] with versions = ["3.13"]')
+            self.add_at(
+                1,
+                1,
+                "the spec has no [python] table",
+                hint='add [python] with versions = ["3.13"]',
+            )
 
         name = self.project_name(sections.get("project", {}))
         bind = self.bind(sections.get("project", {}), "project.bind") or "127.0.0.1"
@@ -396,9 +468,16 @@ class _Validator:
             raise SpecError(self.problems)
         assert python is not None
         return Spec(
-            path=self.path, name=name, python=python, system_packages=system,
-            services=services, app=app, bind=bind, ca_bundle=ca_bundle,
-            output=output, devcontainer=devcontainer,
+            path=self.path,
+            name=name,
+            python=python,
+            system_packages=system,
+            services=services,
+            app=app,
+            bind=bind,
+            ca_bundle=ca_bundle,
+            output=output,
+            devcontainer=devcontainer,
         )
 
     def project_name(self, section: dict[str, tuple[Any, Any]]) -> str:
@@ -408,10 +487,12 @@ class _Validator:
         if value is None:
             return "project"
         if not _NAME_RE.match(value):
-            self.add(f"project name {value!r} cannot name a compose project",
-                     section["name"][1],
-                     hint="use lowercase letters, digits, '-' and '_', starting "
-                     f"with a letter or digit, e.g. {default_project_name(Path(value or 'x'))!r}")
+            self.add(
+                f"project name {value!r} cannot name a compose project",
+                section["name"][1],
+                hint="use lowercase letters, digits, '-' and '_', starting "
+                f"with a letter or digit, e.g. {default_project_name(Path(value or 'x'))!r}",
+            )
         return value
 
     def bind(self, section: dict[str, tuple[Any, Any]], where: str) -> str | None:
@@ -422,42 +503,60 @@ class _Validator:
         if value is None:
             return None
         if not re.match(r"^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]+\]?)$", value):
-            self.add(f"`{where}` must be an IP address, not {value!r}",
-                     section[key][1],
-                     hint='"127.0.0.1" keeps ports private; "0.0.0.0" opens them '
-                     "to the network")
+            self.add(
+                f"`{where}` must be an IP address, not {value!r}",
+                section[key][1],
+                hint='"127.0.0.1" keeps ports private; "0.0.0.0" opens them '
+                "to the network",
+            )
         return value
 
-    def python(self, section: dict[str, tuple[Any, Any]],
-               anchor: Any) -> PythonSpec | None:
+    def python(
+        self, section: dict[str, tuple[Any, Any]], anchor: Any
+    ) -> PythonSpec | None:
         versions: list[str] = []
         if "versions" not in section:
             if anchor is not None:
-                self.add("[python] needs `versions`", anchor[0],
-                         hint='add versions = ["3.13"]; the first is the app\'s')
+                self.add(
+                    "[python] needs `versions`",
+                    anchor[0],
+                    hint='add versions = ["3.13"]; the first is the app\'s',
+                )
         elif self.typed(section["versions"], "list", "python.versions") is not None:
             items = self.strings(section["versions"], "python.versions")
             if not items and not self.problems:
-                self.add("`python.versions` is empty", section["versions"][1],
-                         hint='name at least one, e.g. ["3.13"]')
+                self.add(
+                    "`python.versions` is empty",
+                    section["versions"][1],
+                    hint='name at least one, e.g. ["3.13"]',
+                )
             for value, item in items:
                 m = _PYTHON_VERSION_RE.match(value)
                 if not m:
-                    self.add(f"{value!r} is not a Python version of the form 3.N",
-                             item, hint='write major.minor, e.g. "3.13"; the lock '
-                             "pins the patch version")
+                    self.add(
+                        f"{value!r} is not a Python version of the form 3.N",
+                        item,
+                        hint='write major.minor, e.g. "3.13"; the lock '
+                        "pins the patch version",
+                    )
                 elif int(m.group(1)) not in SUPPORTED_MINORS:
-                    self.add(f"Python {value} is not supported", item,
-                             hint="use 3.9 to 3.14")
+                    self.add(
+                        f"Python {value} is not supported", item, hint="use 3.9 to 3.14"
+                    )
                 elif value in versions:
-                    self.add(f"Python {value} is listed twice", item,
-                             hint="remove the second one")
+                    self.add(
+                        f"Python {value} is listed twice",
+                        item,
+                        hint="remove the second one",
+                    )
                 else:
                     versions.append(value)
 
         requirements: list[Requirement_] = []
-        if "packages" in section and self.typed(
-                section["packages"], "list", "python.packages") is not None:
+        if (
+            "packages" in section
+            and self.typed(section["packages"], "list", "python.packages") is not None
+        ):
             for value, item in self.strings(section["packages"], "python.packages"):
                 line = self.loc.position(item)[0]
                 req = self.requirement(value, item, f"{self.path.name}:{line}")
@@ -465,10 +564,14 @@ class _Validator:
                     requirements.append(req)
 
         files: list[str] = []
-        if "requirements" in section and self.typed(
-                section["requirements"], "list", "python.requirements") is not None:
-            for value, item in self.strings(section["requirements"],
-                                            "python.requirements"):
+        if (
+            "requirements" in section
+            and self.typed(section["requirements"], "list", "python.requirements")
+            is not None
+        ):
+            for value, item in self.strings(
+                section["requirements"], "python.requirements"
+            ):
                 files.append(value)
                 requirements.extend(self.requirement_file(value, item))
         self.duplicates(requirements)
@@ -478,89 +581,121 @@ class _Validator:
             value = self.typed(section["image"], "str", "python.image")
             if value is not None:
                 if "{version}" not in value or not _IMAGE_RE.match(value):
-                    self.add(f"python.image {value!r} is not an image reference "
-                             "with {version} in it", section["image"][1],
-                             hint=f'e.g. "{DEFAULT_PYTHON_IMAGE}" or '
-                             '"python:{version}-slim-bookworm"')
+                    self.add(
+                        f"python.image {value!r} is not an image reference "
+                        "with {version} in it",
+                        section["image"][1],
+                        hint=f'e.g. "{DEFAULT_PYTHON_IMAGE}" or '
+                        '"python:{version}-slim-bookworm"',
+                    )
                 else:
                     image = value
 
         platforms: list[str] = []
-        if "platforms" in section and self.typed(
-                section["platforms"], "list", "python.platforms") is not None:
+        if (
+            "platforms" in section
+            and self.typed(section["platforms"], "list", "python.platforms") is not None
+        ):
             for value, item in self.strings(section["platforms"], "python.platforms"):
                 if value not in PLATFORMS:
                     close = difflib.get_close_matches(value, PLATFORMS, n=1)
-                    self.add(f"unknown platform {value!r}", item,
-                             hint=f"did you mean {close[0]!r}?" if close
-                             else f"use one of {', '.join(PLATFORMS)}")
+                    self.add(
+                        f"unknown platform {value!r}",
+                        item,
+                        hint=f"did you mean {close[0]!r}?"
+                        if close
+                        else f"use one of {', '.join(PLATFORMS)}",
+                    )
                 elif value not in platforms:
                     platforms.append(value)
 
         index_url = None
         if "index-url" in section:
             index_url = self.url(section["index-url"], "python.index-url")
-        extra = tuple(self.url_list(section.get("extra-index-urls"),
-                                    "python.extra-index-urls"))
-        links = tuple(self.url_list(section.get("find-links"), "python.find-links",
-                                    paths=True))
+        extra = tuple(
+            self.url_list(section.get("extra-index-urls"), "python.extra-index-urls")
+        )
+        links = tuple(
+            self.url_list(section.get("find-links"), "python.find-links", paths=True)
+        )
 
         if not versions:
             return None
         return PythonSpec(
-            versions=tuple(versions), packages=tuple(requirements),
-            requirement_files=tuple(files), image=image,
-            platforms=tuple(platforms) or ("linux/amd64",), index_url=index_url,
-            extra_index_urls=extra, find_links=links,
+            versions=tuple(versions),
+            packages=tuple(requirements),
+            requirement_files=tuple(files),
+            image=image,
+            platforms=tuple(platforms) or ("linux/amd64",),
+            index_url=index_url,
+            extra_index_urls=extra,
+            find_links=links,
         )
 
-    def url(self, entry: tuple[Any, Any], where: str, paths: bool = False) -> str | None:
+    def url(
+        self, entry: tuple[Any, Any], where: str, paths: bool = False
+    ) -> str | None:
         value = self.typed(entry, "str", where)
         if value is None:
             return None
         if not re.match(r"^(https?|file)://\S+$", value) and not paths:
-            self.add(f"`{where}` must be an http(s) or file URL, not {value!r}",
-                     entry[1], hint='e.g. "https://pypi.org/simple"')
+            self.add(
+                f"`{where}` must be an http(s) or file URL, not {value!r}",
+                entry[1],
+                hint='e.g. "https://pypi.org/simple"',
+            )
             return None
         return value
 
-    def url_list(self, entry: tuple[Any, Any] | None, where: str,
-                 paths: bool = False) -> list[str]:
+    def url_list(
+        self, entry: tuple[Any, Any] | None, where: str, paths: bool = False
+    ) -> list[str]:
         if entry is None or self.typed(entry, "list", where) is None:
             return []
         out = []
         for value, item in self.strings(entry, where):
             if not paths and not re.match(r"^(https?|file)://\S+$", value):
-                self.add(f"`{where}` must hold http(s) or file URLs, not {value!r}",
-                         item)
+                self.add(
+                    f"`{where}` must hold http(s) or file URLs, not {value!r}", item
+                )
             else:
                 out.append(value)
         return out
 
-    def requirement(self, text: str, item: object, source: str,
-                    at: tuple[Path, int] | None = None) -> Requirement_ | None:
+    def requirement(
+        self, text: str, item: object, source: str, at: tuple[Path, int] | None = None
+    ) -> Requirement_ | None:
         try:
             req = Requirement(text)
         except InvalidRequirement as exc:
             detail = str(exc).splitlines()[0]
             hint = 'write it as PEP 508, e.g. "django>=5.1,<6" or "psycopg[binary]"'
             if at:
-                self.add_at(at[1], 1, f"invalid requirement {text!r}: {detail}",
-                            hint=hint, file=at[0])
+                self.add_at(
+                    at[1],
+                    1,
+                    f"invalid requirement {text!r}: {detail}",
+                    hint=hint,
+                    file=at[0],
+                )
             else:
                 self.add(f"invalid requirement {text!r}: {detail}", item, hint=hint)
             return None
         return Requirement_(str(req), canonicalize_name(req.name), source)
 
-    def requirement_file(self, name: str, item: object,
-                         seen: frozenset[Path] = frozenset()) -> list[Requirement_]:
+    def requirement_file(
+        self, name: str, item: object, seen: frozenset[Path] = frozenset()
+    ) -> list[Requirement_]:
         path = (self.path.parent / name).resolve()
         display = _relative(path, self.path.parent)
         if path in seen:
             return []
         if not path.is_file():
-            self.add(f"requirement file {name!r} does not exist", item,
-                     hint=f"create {display} or remove it from python.requirements")
+            self.add(
+                f"requirement file {name!r} does not exist",
+                item,
+                hint=f"create {display} or remove it from python.requirements",
+            )
             return []
         try:
             # utf-8-sig: pip reads a file that starts with a byte-order mark.
@@ -570,13 +705,16 @@ class _Validator:
             return []
         return self.requirement_lines(path, display, lines, seen | {path})
 
-    def requirement_lines(self, path: Path, display: str, lines: list[str],
-                          seen: frozenset[Path]) -> list[Requirement_]:
+    def requirement_lines(
+        self, path: Path, display: str, lines: list[str], seen: frozenset[Path]
+    ) -> list[Requirement_]:
         out: list[Requirement_] = []
         logical: list[tuple[int, str]] = []
         buffer, start = "", 0
         for number, raw in enumerate(lines, 1):
-            line = raw if raw.lstrip().startswith("#") else re.sub(r"(^|\s)#.*$", "", raw)
+            line = (
+                raw if raw.lstrip().startswith("#") else re.sub(r"(^|\s)#.*$", "", raw)
+            )
             if not buffer:
                 start = number
             if line.endswith("\\"):
@@ -596,56 +734,94 @@ class _Validator:
             words = line.split()
             head = words[0]
             if head in ("-r", "--requirement", "-c", "--constraint") or head.startswith(
-                    ("-r", "--requirement=", "-c", "--constraint=")):
+                ("-r", "--requirement=", "-c", "--constraint=")
+            ):
                 target = _option_value(words)
                 if head.startswith(("-c", "--constraint")):
-                    self.add_at(number, 1, f"constraint files ({line!r}) are not "
-                                "supported", hint="list the pins you need in "
-                                "python.packages, or drop the line; the lock pins "
-                                "every version", file=path)
+                    self.add_at(
+                        number,
+                        1,
+                        f"constraint files ({line!r}) are not supported",
+                        hint="list the pins you need in "
+                        "python.packages, or drop the line; the lock pins "
+                        "every version",
+                        file=path,
+                    )
                     continue
                 if not target:
-                    self.add_at(number, 1, f"{head} names no file to include",
-                                hint=f"write `-r other.txt`, relative to {display}",
-                                file=path)
+                    self.add_at(
+                        number,
+                        1,
+                        f"{head} names no file to include",
+                        hint=f"write `-r other.txt`, relative to {display}",
+                        file=path,
+                    )
                     continue
                 included = (path.parent / target).resolve()
                 if not included.is_file():
-                    self.add_at(number, 1, f"included file {target!r} does not exist",
-                                hint="fix the path, relative to "
-                                f"{display}", file=path)
+                    self.add_at(
+                        number,
+                        1,
+                        f"included file {target!r} does not exist",
+                        hint=f"fix the path, relative to {display}",
+                        file=path,
+                    )
                     continue
                 if included in seen:
                     continue
                 try:
                     text = included.read_text(encoding="utf-8-sig").splitlines()
                 except (OSError, UnicodeDecodeError) as exc:
-                    self.add_at(number, 1, f"cannot read included file {target!r}: "
-                                f"{exc}", hint="save it as UTF-8 text", file=path)
+                    self.add_at(
+                        number,
+                        1,
+                        f"cannot read included file {target!r}: {exc}",
+                        hint="save it as UTF-8 text",
+                        file=path,
+                    )
                     continue
-                out.extend(self.requirement_lines(
-                    included, _relative(included, self.path.parent), text,
-                    seen | {included}))
+                out.extend(
+                    self.requirement_lines(
+                        included,
+                        _relative(included, self.path.parent),
+                        text,
+                        seen | {included},
+                    )
+                )
                 continue
             if head in ("-e", "--editable") or head.startswith("--editable="):
-                self.add_at(number, 1, f"editable requirement {line!r} cannot be "
-                            "locked into an image", hint="the app's own source is "
-                            "copied into the image; list published packages only",
-                            file=path)
+                self.add_at(
+                    number,
+                    1,
+                    f"editable requirement {line!r} cannot be locked into an image",
+                    hint="the app's own source is "
+                    "copied into the image; list published packages only",
+                    file=path,
+                )
                 continue
             if head.startswith("-"):
-                self.add_at(number, 1, f"pip option {head!r} is not supported in a "
-                            "requirement file here", hint="set indexes with "
-                            "python.index-url, python.extra-index-urls or "
-                            "python.find-links in envspec.toml", file=path)
+                self.add_at(
+                    number,
+                    1,
+                    f"pip option {head!r} is not supported in a requirement file here",
+                    hint="set indexes with "
+                    "python.index-url, python.extra-index-urls or "
+                    "python.find-links in envspec.toml",
+                    file=path,
+                )
                 continue
             # Drop per-requirement options such as --hash: the lock makes its own.
             requirement = re.split(r"\s+--\S", " " + line, maxsplit=1)[0].strip()
             # A bare URL, VCS link (git+https://...) or path names no project.
             bare = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", requirement)
             if bare or requirement.startswith(("./", "../", "/")):
-                self.add_at(number, 1, f"{requirement!r} has no package name",
-                            hint="write it as `name @ URL`", file=path)
+                self.add_at(
+                    number,
+                    1,
+                    f"{requirement!r} has no package name",
+                    hint="write it as `name @ URL`",
+                    file=path,
+                )
                 continue
             req = self.requirement(requirement, None, f"{display}:{number}", where)
             if req:
@@ -660,25 +836,37 @@ class _Validator:
             if key in seen:
                 first = seen[key]
                 file, line = _source_position(req.source, self.path)
-                self.add_at(line, 1, f"package {req.name!r} is listed twice "
-                            f"(also at {first.source})",
-                            hint="merge the two into one requirement", file=file)
+                self.add_at(
+                    line,
+                    1,
+                    f"package {req.name!r} is listed twice (also at {first.source})",
+                    hint="merge the two into one requirement",
+                    file=file,
+                )
             else:
                 seen[key] = req
 
     def system(self, section: dict[str, tuple[Any, Any]]) -> tuple[str, ...]:
-        if "packages" not in section or self.typed(
-                section["packages"], "list", "system.packages") is None:
+        if (
+            "packages" not in section
+            or self.typed(section["packages"], "list", "system.packages") is None
+        ):
             return ()
         out: list[str] = []
         for value, item in self.strings(section["packages"], "system.packages"):
             if not _DEB_RE.match(value):
-                self.add(f"{value!r} is not a Debian package name", item,
-                         hint='lowercase letters, digits and + - . only, '
-                         'optionally =version, e.g. "libpq5"')
+                self.add(
+                    f"{value!r} is not a Debian package name",
+                    item,
+                    hint="lowercase letters, digits and + - . only, "
+                    'optionally =version, e.g. "libpq5"',
+                )
             elif value in out:
-                self.add(f"system package {value!r} is listed twice", item,
-                         hint="remove the second one")
+                self.add(
+                    f"system package {value!r} is listed twice",
+                    item,
+                    hint="remove the second one",
+                )
             else:
                 out.append(value)
         return tuple(out)
@@ -691,17 +879,27 @@ class _Validator:
             name = key.key
             at = self._service_line(name, key)
             if not isinstance(item.unwrap() if hasattr(item, "unwrap") else item, dict):
-                self.add(f"`services.{name}` must be a table", item, key,
-                         hint=f'write [services.{name}] with kind = "postgres"')
+                self.add(
+                    f"`services.{name}` must be a table",
+                    item,
+                    key,
+                    hint=f'write [services.{name}] with kind = "postgres"',
+                )
                 continue
             if not _SERVICE_RE.match(name):
-                self.add_at(*at, f"service name {name!r} is not allowed",
-                         hint="use lowercase letters, digits, '-' and '_', starting "
-                         "with a letter (at most 63 characters)")
+                self.add_at(
+                    *at,
+                    f"service name {name!r} is not allowed",
+                    hint="use lowercase letters, digits, '-' and '_', starting "
+                    "with a letter (at most 63 characters)",
+                )
                 continue
             if name == "app":
-                self.add_at(*at, "a service cannot be called `app`: that is the "
-                            "app's own", hint="rename it, e.g. [services.db]")
+                self.add_at(
+                    *at,
+                    "a service cannot be called `app`: that is the app's own",
+                    hint="rename it, e.g. [services.db]",
+                )
                 continue
             svc = self.service(name, item, at)
             if svc:
@@ -717,56 +915,87 @@ class _Validator:
         if "image" in fields:
             image = self.typed(fields["image"], "str", f"{where}.image")
             if image is not None and not _IMAGE_RE.match(image):
-                self.add(f"{image!r} is not an image reference", fields["image"][1],
-                         hint='e.g. "minio/minio:latest" or "nginx:1.27"')
+                self.add(
+                    f"{image!r} is not an image reference",
+                    fields["image"][1],
+                    hint='e.g. "minio/minio:latest" or "nginx:1.27"',
+                )
                 image = None
 
-        kind = catalog.CUSTOM_KIND if "image" in fields and "kind" not in fields else None
+        kind = (
+            catalog.CUSTOM_KIND if "image" in fields and "kind" not in fields else None
+        )
         if "kind" in fields:
             kind = self.typed(fields["kind"], "str", f"{where}.kind")
-            if kind is not None and kind not in catalog.KINDS and kind != catalog.CUSTOM_KIND:
+            if (
+                kind is not None
+                and kind not in catalog.KINDS
+                and kind != catalog.CUSTOM_KIND
+            ):
                 close = difflib.get_close_matches(kind, catalog.kind_names(), n=1)
-                self.add(f"unknown service kind {kind!r}", fields["kind"][1],
-                         hint=(f"did you mean {close[0]!r}? " if close else "")
-                         + f"known kinds: {', '.join(catalog.kind_names())}")
+                self.add(
+                    f"unknown service kind {kind!r}",
+                    fields["kind"][1],
+                    hint=(f"did you mean {close[0]!r}? " if close else "")
+                    + f"known kinds: {', '.join(catalog.kind_names())}",
+                )
                 kind = None
         elif kind is None:
-            self.add_at(*at, f"[{where}] needs `kind` (or `image`)",
-                     hint=f"known kinds: {', '.join(catalog.kind_names())}")
+            self.add_at(
+                *at,
+                f"[{where}] needs `kind` (or `image`)",
+                hint=f"known kinds: {', '.join(catalog.kind_names())}",
+            )
 
         version = None
         if "version" in fields:
             item = fields["version"][1]
             raw = item.unwrap() if hasattr(item, "unwrap") else item
             if isinstance(raw, int | float) and not isinstance(raw, bool):
-                self.add(f"`{where}.version` must be a string, not a number", item,
-                         hint=f'quote it: version = "{raw}"')
+                self.add(
+                    f"`{where}.version` must be a string, not a number",
+                    item,
+                    hint=f'quote it: version = "{raw}"',
+                )
             else:
                 version = self.typed(fields["version"], "str", f"{where}.version")
                 if version is not None and not _TAG_RE.match(version):
-                    self.add(f"{version!r} cannot be an image tag", item,
-                             hint="use letters, digits, '.', '-' and '_'")
+                    self.add(
+                        f"{version!r} cannot be an image tag",
+                        item,
+                        hint="use letters, digits, '.', '-' and '_'",
+                    )
                     version = None
 
         if kind == catalog.CUSTOM_KIND and image is None and "image" not in fields:
-            self.add_at(*at, f'[{where}] with kind = "image" needs `image`',
-                     hint='e.g. image = "minio/minio:RELEASE.2024-01-01T00-00-00Z"')
+            self.add_at(
+                *at,
+                f'[{where}] with kind = "image" needs `image`',
+                hint='e.g. image = "minio/minio:RELEASE.2024-01-01T00-00-00Z"',
+            )
 
         healthcheck = None
         if "healthcheck" in fields:
-            healthcheck = self.typed(fields["healthcheck"], "str", f"{where}.healthcheck")
+            healthcheck = self.typed(
+                fields["healthcheck"], "str", f"{where}.healthcheck"
+            )
         elif kind == catalog.CUSTOM_KIND:
-            self.add_at(*at, f"[{where}] runs its own image and needs `healthcheck`",
-                     hint='a command that exits 0 when ready, e.g. '
-                     'healthcheck = "curl -fsS http://127.0.0.1:9000/"')
+            self.add_at(
+                *at,
+                f"[{where}] runs its own image and needs `healthcheck`",
+                hint="a command that exits 0 when ready, e.g. "
+                'healthcheck = "curl -fsS http://127.0.0.1:9000/"',
+            )
 
         url_var = None
         if "url-var" in fields:
             url_var = self.typed(fields["url-var"], "str", f"{where}.url-var")
             if url_var and not _ENV_RE.match(url_var):
-                self.add(f"{url_var!r} is not an environment variable name",
-                         fields["url-var"][1], hint='e.g. "DATABASE_URL"; "" to '
-                         "not wire it")
+                self.add(
+                    f"{url_var!r} is not an environment variable name",
+                    fields["url-var"][1],
+                    hint='e.g. "DATABASE_URL"; "" to not wire it',
+                )
 
         ports = self.port_list(get("ports"), f"{where}.ports")
         env = self.env(get("env"), f"{where}.env")
@@ -782,8 +1011,15 @@ class _Validator:
         elif version and ":" not in image.rsplit("/", 1)[-1]:
             image = f"{image}:{version}"
         return ServiceSpec(
-            name=name, kind=kind, version=version, image=image, ports=ports,
-            env=env, healthcheck=healthcheck, url_var=url_var, command=command,
+            name=name,
+            kind=kind,
+            version=version,
+            image=image,
+            ports=ports,
+            env=env,
+            healthcheck=healthcheck,
+            url_var=url_var,
+            command=command,
             bind=bind,
         )
 
@@ -794,28 +1030,42 @@ class _Validator:
         for element in entry[1]:
             value = element.unwrap() if hasattr(element, "unwrap") else element
             if isinstance(value, bool) or not isinstance(value, int):
-                self.add(f"`{where}` must hold port numbers, found {_type_name(value)}",
-                         element, hint="e.g. ports = [8000]")
+                self.add(
+                    f"`{where}` must hold port numbers, found {_type_name(value)}",
+                    element,
+                    hint="e.g. ports = [8000]",
+                )
             elif not 1 <= value <= 65535:
-                self.add(f"port {value} is out of range", element,
-                         hint="use a port from 1 to 65535")
+                self.add(
+                    f"port {value} is out of range",
+                    element,
+                    hint="use a port from 1 to 65535",
+                )
             elif value in out:
-                self.add(f"port {value} is listed twice", element,
-                         hint="remove the second one")
+                self.add(
+                    f"port {value} is listed twice",
+                    element,
+                    hint="remove the second one",
+                )
             else:
                 out.append(value)
         return tuple(out)
 
-    def env(self, entry: tuple[Any, Any] | None, where: str) -> tuple[tuple[str, str], ...]:
+    def env(
+        self, entry: tuple[Any, Any] | None, where: str
+    ) -> tuple[tuple[str, str], ...]:
         if entry is None or self.typed(entry, "table", where) is None:
             return ()
         out: dict[str, str] = {}
         for key, item in tomlpos.entries(entry[1]):
             value = item.unwrap() if hasattr(item, "unwrap") else item
             if not _ENV_RE.match(key.key):
-                self.add(f"{key.key!r} is not an environment variable name", key,
-                         item, hint="use letters, digits and '_', not starting "
-                         "with a digit")
+                self.add(
+                    f"{key.key!r} is not an environment variable name",
+                    key,
+                    item,
+                    hint="use letters, digits and '_', not starting with a digit",
+                )
                 continue
             if isinstance(value, bool):
                 out[key.key] = "true" if value else "false"
@@ -825,9 +1075,12 @@ class _Validator:
                     continue
                 out[key.key] = str(value)
             else:
-                self.add(f"`{where}.{key.key}` must be a string, number or boolean, "
-                         f"not {_type_name(value)}", item,
-                         hint="environment values are text")
+                self.add(
+                    f"`{where}.{key.key}` must be a string, number or boolean, "
+                    f"not {_type_name(value)}",
+                    item,
+                    hint="environment values are text",
+                )
         return tuple(sorted(out.items()))
 
     def command(self, entry: tuple[Any, Any] | None, where: str) -> tuple[str, ...]:
@@ -840,8 +1093,11 @@ class _Validator:
             try:
                 words = shlex.split(value)
             except ValueError as exc:
-                self.add(f"`{where}` cannot be split into words: {exc}", entry[1],
-                         hint="close the quote, or give the command as an array")
+                self.add(
+                    f"`{where}` cannot be split into words: {exc}",
+                    entry[1],
+                    hint="close the quote, or give the command as an array",
+                )
                 return ()
             if not words:
                 self.add(f"`{where}` is empty", entry[1], hint="name a command")
@@ -861,14 +1117,18 @@ class _Validator:
             value = self.typed(section["workdir"], "str", "app.workdir")
             if value is not None:
                 if not re.match(r"^/[A-Za-z0-9._/-]*$", value):
-                    self.add(f"app.workdir {value!r} must be an absolute path of "
-                             "plain characters", section["workdir"][1],
-                             hint='e.g. "/app"')
+                    self.add(
+                        f"app.workdir {value!r} must be an absolute path of "
+                        "plain characters",
+                        section["workdir"][1],
+                        hint='e.g. "/app"',
+                    )
                 else:
                     workdir = value
         bind = self.bind(section, "app.bind")
-        return AppSpec(command=command, ports=ports, env=env, workdir=workdir,
-                       test=test, bind=bind)
+        return AppSpec(
+            command=command, ports=ports, env=env, workdir=workdir, test=test, bind=bind
+        )
 
     def ca_bundle(self, section: dict[str, tuple[Any, Any]]) -> str | None:
         if "ca-bundle" not in section:
@@ -878,9 +1138,12 @@ class _Validator:
             path = Path(value).expanduser()
             path = path if path.is_absolute() else self.path.parent / path
             if not path.is_file():
-                self.add(f"CA bundle {value!r} does not exist", section["ca-bundle"][1],
-                         hint="name a PEM file, or remove the key to use "
-                         "SSL_CERT_FILE from the environment")
+                self.add(
+                    f"CA bundle {value!r} does not exist",
+                    section["ca-bundle"][1],
+                    hint="name a PEM file, or remove the key to use "
+                    "SSL_CERT_FILE from the environment",
+                )
         return value
 
     def generate(self, section: dict[str, tuple[Any, Any]]) -> tuple[str, bool]:
@@ -888,16 +1151,24 @@ class _Validator:
         if "dir" in section:
             value = self.typed(section["dir"], "str", "generate.dir")
             if value is not None:
-                if (value.startswith("/") or ".." in Path(value).parts
-                        or not re.match(r"^[A-Za-z0-9._/-]+$", value) or value in (".", "./")):
-                    self.add(f"generate.dir {value!r} must be a folder inside the "
-                             "project", section["dir"][1], hint='e.g. ".envspec"')
+                if (
+                    value.startswith("/")
+                    or ".." in Path(value).parts
+                    or not re.match(r"^[A-Za-z0-9._/-]+$", value)
+                    or value in (".", "./")
+                ):
+                    self.add(
+                        f"generate.dir {value!r} must be a folder inside the project",
+                        section["dir"][1],
+                        hint='e.g. ".envspec"',
+                    )
                 else:
                     output = value.rstrip("/")
         devcontainer = False
         if "devcontainer" in section:
-            devcontainer = bool(self.typed(section["devcontainer"], "bool",
-                                           "generate.devcontainer"))
+            devcontainer = bool(
+                self.typed(section["devcontainer"], "bool", "generate.devcontainer")
+            )
         return output, devcontainer
 
     def ports(self, app: AppSpec, services: tuple[ServiceSpec, ...]) -> None:
@@ -905,10 +1176,12 @@ class _Validator:
         for svc in services:
             for port in svc.ports:
                 if port in owners:
-                    self.add_at(*self._service_line(svc.name),
-                                f"host port {port} of service {svc.name!r} is also "
-                                f"published by {owners[port]!r}",
-                                hint="give each published port once")
+                    self.add_at(
+                        *self._service_line(svc.name),
+                        f"host port {port} of service {svc.name!r} is also "
+                        f"published by {owners[port]!r}",
+                        hint="give each published port once",
+                    )
                 owners.setdefault(port, svc.name)
 
     def _service_line(self, name: str, *items: object) -> tuple[int, int]:
@@ -917,8 +1190,9 @@ class _Validator:
         pattern = rf'^[ \t]*\[[ \t]*services[ \t]*\.[ \t]*("?){quoted}\1[ \t]*\]'
         match = re.search(pattern, self.loc.text, re.M)
         if match:
-            return self.loc.line_col(match.start() + len(match.group(0)) -
-                                     len(match.group(0).lstrip()))
+            return self.loc.line_col(
+                match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+            )
         return self.loc.position(*items)
 
 
@@ -954,4 +1228,3 @@ def _source_position(source: str, spec_path: Path) -> tuple[Path, int]:
         path = spec_path if name == spec_path.name else spec_path.parent / name
         return path, int(line)
     return spec_path, 1
-

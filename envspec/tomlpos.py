@@ -69,7 +69,9 @@ class Located:
             line, col = getattr(exc, "line", 1), getattr(exc, "col", 1)
             message = str(exc).split(" at line ")[0]
             problem = Problem(
-                path, line, col + 1 if col == 0 else col,
+                path,
+                line,
+                col + 1 if col == 0 else col,
                 f"TOML syntax error: {message}",
                 "fix the TOML syntax at this place (https://toml.io)",
             )
@@ -114,8 +116,17 @@ def load(path: Path) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([Problem(path, 1, 1, f"not UTF-8 text ({exc.reason})",
-                                 "save the file as UTF-8")]) from exc
+        raise SpecError(
+            [
+                Problem(
+                    path,
+                    1,
+                    1,
+                    f"not UTF-8 text ({exc.reason})",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from exc
     return Located(path, text)
 
 

@@ -26,8 +26,11 @@ from tui.pane import Pane
 from tui.services import ServicesPane
 
 _PANES: dict[str, type[Pane]] = {
-    "overview": OverviewPane, "lock": LockPane, "files": FilesPane,
-    "build": BuildPane, "services": ServicesPane,
+    "overview": OverviewPane,
+    "lock": LockPane,
+    "files": FilesPane,
+    "build": BuildPane,
+    "services": ServicesPane,
 }
 # Which panes show what a change touched.
 _AFFECTS = {

@@ -60,8 +60,9 @@ class Backend(Protocol):
     def write_files(self, force: bool = False) -> list[str]:
         """Write the generated files; ``force`` overwrites hand edits."""
 
-    def build(self, progress: Callable[[BuildUpdate], None],
-              cancel: threading.Event) -> None:
+    def build(
+        self, progress: Callable[[BuildUpdate], None], cancel: threading.Event
+    ) -> None:
         """Build every image, reporting each step; raise Cancelled if asked to."""
 
     def services(self) -> list[ServiceRow]:
@@ -76,6 +77,7 @@ class Backend(Protocol):
     def restart(self, service: str | None = None) -> None:
         """Restart one service, or the whole stack (None)."""
 
-    def follow_logs(self, service: str, line: Callable[[str], None],
-                    stop: threading.Event) -> None:
+    def follow_logs(
+        self, service: str, line: Callable[[str], None], stop: threading.Event
+    ) -> None:
         """Send a service's log lines to ``line`` until ``stop`` is set."""

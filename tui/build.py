@@ -24,8 +24,7 @@ from tui.models import BuildUpdate
 from tui.pane import Pane
 
 _STEP_RE = re.compile(r"^\[(?:[^\]]* )?(\d+)/(\d+)\]")
-_MARKS = {"started": "running", "done": "done", "cached": "cached",
-          "failed": "FAILED"}
+_MARKS = {"started": "running", "done": "done", "cached": "cached", "failed": "FAILED"}
 
 
 def bar(done: int, total: int, width: int = 10) -> str:
@@ -79,8 +78,11 @@ class BuildPane(Pane):
 
     def action_build(self) -> None:
         if self.running:
-            self.notify("A build is already running; press x to cancel it.",
-                        title="Busy", severity="warning")
+            self.notify(
+                "A build is already running; press x to cancel it.",
+                title="Busy",
+                severity="warning",
+            )
             return
         self.cancel_event = threading.Event()
         self.run_build(self.cancel_event)
@@ -98,12 +100,14 @@ class BuildPane(Pane):
         status = self.query_one("#build-status", Label)
         status.update("Building…")
         try:
-            await asyncio.to_thread(self.backend.build, self.post_message_progress,
-                                    cancel)
+            await asyncio.to_thread(
+                self.backend.build, self.post_message_progress, cancel
+            )
         except Cancelled:
             status.update("Build cancelled; images already built are kept.")
-            self.notify("The build was stopped.", title="Build cancelled",
-                        severity="warning")
+            self.notify(
+                "The build was stopped.", title="Build cancelled", severity="warning"
+            )
         except EnvspecError as exc:
             status.update(f"Build failed: {exc.message.splitlines()[0]}")
             failure = self.query_one("#build-failure", Static)
@@ -171,6 +175,7 @@ class BuildPane(Pane):
         state = {"finished": "built", "failed": "failed"}.get(update.kind, "building")
         if update.kind == "queued":
             state = "queued"
-        images.update_cell(update.image, "progress",
-                           bar(done, self.totals.get(update.image, 0)))
+        images.update_cell(
+            update.image, "progress", bar(done, self.totals.get(update.image, 0))
+        )
         images.update_cell(update.image, "state", state)

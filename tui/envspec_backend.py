@@ -89,8 +89,9 @@ class EnvspecBackend:
             lock = self._lock(spec)
         except InputError as exc:
             missing = not lock_path(spec.path).is_file()
-            state = LockState("missing" if missing else "unusable",
-                              () if missing else (exc.message,))
+            state = LockState(
+                "missing" if missing else "unusable", () if missing else (exc.message,)
+            )
         else:
             reasons = check_lock(spec, lock)
             state = LockState("stale" if reasons else "fresh", reasons)
@@ -99,24 +100,38 @@ class EnvspecBackend:
         for version in spec.python.versions:
             locked = None
             if lock is not None:
-                locked = next((i for i in lock.interpreters if i.version == version),
-                              None)
-            interpreters.append(InterpreterInfo(
-                version, spec.python.image_for(version),
-                locked.python if locked else None,
-                len(locked.packages) if locked else 0))
+                locked = next(
+                    (i for i in lock.interpreters if i.version == version), None
+                )
+            interpreters.append(
+                InterpreterInfo(
+                    version,
+                    spec.python.image_for(version),
+                    locked.python if locked else None,
+                    len(locked.packages) if locked else 0,
+                )
+            )
         services = tuple(ServiceInfo(s.name, s.kind, s.image) for s in spec.services)
-        return Overview(spec.name, spec.root, tuple(interpreters), services, state,
-                        self._files_state(spec, lock, state))
+        return Overview(
+            spec.name,
+            spec.root,
+            tuple(interpreters),
+            services,
+            state,
+            self._files_state(spec, lock, state),
+        )
 
-    def _files_state(self, spec: Spec, lock: Lock | None,
-                     state: LockState) -> FilesState:
+    def _files_state(
+        self, spec: Spec, lock: Lock | None, state: LockState
+    ) -> FilesState:
         from envspec import generate
 
         if lock is None or state.status != "fresh":
             return FilesState(None, ("they follow the lock; lock the spec first",))
         plan = generate.plan(spec, lock)
-        details = tuple(f"{spec.output}/{f.path}: {f.state.value}" for f in plan.pending)
+        details = tuple(
+            f"{spec.output}/{f.path}: {f.state.value}" for f in plan.pending
+        )
         return FilesState(plan.up_to_date, details)
 
     def engine_state(self) -> EngineState:
@@ -132,8 +147,11 @@ class EnvspecBackend:
 
     def lock_rows(self) -> list[LockRow]:
         lock = self._lock(self._spec())
-        return [LockRow(interp.version, pkg.name, pkg.version, pkg.via)
-                for interp in lock.interpreters for pkg in interp.packages]
+        return [
+            LockRow(interp.version, pkg.name, pkg.version, pkg.via)
+            for interp in lock.interpreters
+            for pkg in interp.packages
+        ]
 
     def plan_lock(self, upgrade: str = "") -> LockPlan:
         from envspec.images import DockerRegistry
@@ -157,8 +175,12 @@ class EnvspecBackend:
 
         lock = make_lock(spec, previous, DockerRegistry(), options)
         old_text = path.read_text(encoding="utf-8") if path.is_file() else None
-        return LockPlan(_changes(diff_locks(previous, lock)), upgrade,
-                        differs=old_text != lock.dumps(), payload=(previous, lock))
+        return LockPlan(
+            _changes(diff_locks(previous, lock)),
+            upgrade,
+            differs=old_text != lock.dumps(),
+            payload=(previous, lock),
+        )
 
     def write_lock(self, plan: LockPlan) -> None:
         from envspec.fsutil import atomic_write
@@ -182,15 +204,25 @@ class EnvspecBackend:
         views = []
         for item in plan.files:
             current = item.wanted if item.wanted is not None else item.on_disk or b""
-            disk_diff = "" if item.state.value == "current" else \
-                replace(plan, files=(item,)).diff()
+            disk_diff = (
+                ""
+                if item.state.value == "current"
+                else replace(plan, files=(item,)).diff()
+            )
             prev_diff = None
             if previous is not None:
-                prev_diff = _text_diff(previous.get(item.path), item.wanted,
-                                       f"{spec.output}/{item.path}")
-            views.append(FileView(f"{spec.output}/{item.path}", item.state.value,
-                                  current.decode("utf-8", "replace"), disk_diff,
-                                  prev_diff))
+                prev_diff = _text_diff(
+                    previous.get(item.path), item.wanted, f"{spec.output}/{item.path}"
+                )
+            views.append(
+                FileView(
+                    f"{spec.output}/{item.path}",
+                    item.state.value,
+                    current.decode("utf-8", "replace"),
+                    disk_diff,
+                    prev_diff,
+                )
+            )
         return views
 
     def _previous_render(self, spec: Spec, lock: Lock) -> dict[str, bytes] | None:
@@ -224,13 +256,15 @@ class EnvspecBackend:
         stack.check_lock(project, fix=stack.command_for(self._directory, "lock"))
         return project
 
-    def build(self, progress: Callable[[BuildUpdate], None],
-              cancel: threading.Event) -> None:
+    def build(
+        self, progress: Callable[[BuildUpdate], None], cancel: threading.Event
+    ) -> None:
         from envspec import secrets, stack
 
         project = self._project()
-        stack.ensure_generated(project, lambda text: progress(
-            BuildUpdate("", "message", text=text)))
+        stack.ensure_generated(
+            project, lambda text: progress(BuildUpdate("", "message", text=text))
+        )
         engine = self.engine
         engine.ping()
         images = project.images()
@@ -241,8 +275,12 @@ class EnvspecBackend:
             if cancel.is_set():
                 raise Cancelled(image.tag)
             outcomes = stack.build_images(
-                project, watched, [image], ca_bundle=secrets.ca_bundle(project.spec),
-                report=lambda text: progress(BuildUpdate("", "message", text=text)))
+                project,
+                watched,
+                [image],
+                ca_bundle=secrets.ca_bundle(project.spec),
+                report=lambda text: progress(BuildUpdate("", "message", text=text)),
+            )
             took = outcomes[0].seconds if outcomes else None
             word = "built" if outcomes and outcomes[0].built else "up to date"
             progress(BuildUpdate(image.tag, "finished", text=word, seconds=took))
@@ -255,13 +293,16 @@ class EnvspecBackend:
         project = stack.load_project(self._spec())
         rows = []
         for st in stack.status(project, self.engine):
-            ports = ", ".join(f"{p['host_ip'] or '0.0.0.0'}:{p['host_port']}->"
-                              f"{p['container_port']}" for p in st.ports)
+            ports = ", ".join(
+                f"{p['host_ip'] or '0.0.0.0'}:{p['host_port']}->{p['container_port']}"
+                for p in st.ports
+            )
             image = "-"  # absent, or envspec cannot tell
             if st.state != "absent" and st.matches_lock is not None:
                 image = "current" if st.matches_lock else "stale"
-            rows.append(ServiceRow(st.service, st.state, st.health or "", ports,
-                                   image, st.note))
+            rows.append(
+                ServiceRow(st.service, st.state, st.health or "", ports, image, st.note)
+            )
         return rows
 
     def start(self, service: str | None = None) -> None:
@@ -273,25 +314,39 @@ class EnvspecBackend:
         engine = self.engine
         engine.ping()
         if service is None or service == stack.APP:
-            stack.build_images(project, engine, [project.image_for(None)],
-                               ca_bundle=secrets.ca_bundle(project.spec),
-                               report=lambda _text: None)
+            stack.build_images(
+                project,
+                engine,
+                [project.image_for(None)],
+                ca_bundle=secrets.ca_bundle(project.spec),
+                report=lambda _text: None,
+            )
         if service is None:
             stack.start(project, engine, timeout=300, report=lambda _text: None)
             return
-        self._compose(project.compose_file, project.name,
-                      ["up", "--detach", "--no-build", service], "start")
+        self._compose(
+            project.compose_file,
+            project.name,
+            ["up", "--detach", "--no-build", service],
+            "start",
+        )
 
     def stop(self, service: str | None = None) -> None:
         from envspec import stack
 
         spec = self._spec()
         if service is None:
-            stack.down(spec.name, stack.usable_compose_file(spec), self.engine,
-                       volumes=False, report=lambda _text: None)
+            stack.down(
+                spec.name,
+                stack.usable_compose_file(spec),
+                self.engine,
+                volumes=False,
+                report=lambda _text: None,
+            )
             return
-        self._compose(stack.usable_compose_file(spec), spec.name, ["stop", service],
-                      "stop")
+        self._compose(
+            stack.usable_compose_file(spec), spec.name, ["stop", service], "stop"
+        )
 
     def restart(self, service: str | None = None) -> None:
         from envspec import stack
@@ -300,18 +355,22 @@ class EnvspecBackend:
         args = ["restart"] if service is None else ["restart", service]
         self._compose(stack.usable_compose_file(spec), spec.name, args, "restart")
 
-    def _compose(self, compose_file: Path | None, project: str,
-                 args: Sequence[str], verb: str) -> None:
+    def _compose(
+        self, compose_file: Path | None, project: str, args: Sequence[str], verb: str
+    ) -> None:
         result = self.engine.compose(compose_file, project, args, timeout=300)
         if result.returncode != 0 or result.timed_out:
             tail = "\n".join(result.stderr.strip().splitlines()[-6:])
-            raise RunError(f"`docker compose {' '.join(args)}` failed for "
-                           f"{project}:\n{tail or 'no output'}",
-                           hint="the Services tab shows what runs now",
-                           title=f"{verb.capitalize()} failed")
+            raise RunError(
+                f"`docker compose {' '.join(args)}` failed for "
+                f"{project}:\n{tail or 'no output'}",
+                hint="the Services tab shows what runs now",
+                title=f"{verb.capitalize()} failed",
+            )
 
-    def follow_logs(self, service: str, line: Callable[[str], None],
-                    stop: threading.Event) -> None:
+    def follow_logs(
+        self, service: str, line: Callable[[str], None], stop: threading.Event
+    ) -> None:
         # TODO: the Engine interface has no streaming log call, so this polls
         # the last LOG_TAIL lines every second and prints what is new; lines
         # repeated exactly across a poll boundary can be dropped. The next
@@ -320,11 +379,17 @@ class EnvspecBackend:
         engine = self.engine
         seen: list[str] = []
         while not stop.is_set():
-            container = next((c for c in engine.containers(spec.name)
-                              if c.service == service and not c.oneoff), None)
+            container = next(
+                (
+                    c
+                    for c in engine.containers(spec.name)
+                    if c.service == service and not c.oneoff
+                ),
+                None,
+            )
             if container is not None:
                 lines = engine.logs(container.id, LOG_TAIL).splitlines()
-                for text in lines[_new_from(seen, lines):]:
+                for text in lines[_new_from(seen, lines) :]:
                     line(text)
                 seen = lines
             stop.wait(LOG_POLL_SECONDS)
@@ -337,8 +402,12 @@ class _WatchedEngine:
     callback; the docker engine then kills the ``buildx`` process.
     """
 
-    def __init__(self, engine: Engine, progress: Callable[[BuildUpdate], None],
-                 cancel: threading.Event) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        progress: Callable[[BuildUpdate], None],
+        cancel: threading.Event,
+    ) -> None:
         self._engine = engine
         self._progress = progress
         self._cancel = cancel
@@ -346,15 +415,17 @@ class _WatchedEngine:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
-    def build(self, request: BuildRequest,
-              progress: Callable[[BuildEvent], None]) -> None:
+    def build(
+        self, request: BuildRequest, progress: Callable[[BuildEvent], None]
+    ) -> None:
         def event(ev: BuildEvent) -> None:
             if self._cancel.is_set():
                 raise Cancelled(request.tag)
             progress(ev)
             if ev.kind == "message" or not ev.step.startswith("[internal]"):
-                self._progress(BuildUpdate(request.tag, ev.kind, ev.step, ev.text,
-                                           ev.seconds))
+                self._progress(
+                    BuildUpdate(request.tag, ev.kind, ev.step, ev.text, ev.seconds)
+                )
 
         if self._cancel.is_set():
             raise Cancelled(request.tag)
@@ -379,8 +450,9 @@ def _changes(changes: Changes) -> tuple[Change, ...]:
         out += [Change(v, n, "removed", old, None) for n, old in interp.removed]
         out += [Change(v, n, "upgraded", a, b) for n, a, b in interp.upgraded]
         out += [Change(v, n, "downgraded", a, b) for n, a, b in interp.downgraded]
-        out += [Change(v, n, "changed", "hashes", "new hashes")
-                for n in interp.rehashed]
+        out += [
+            Change(v, n, "changed", "hashes", "new hashes") for n in interp.rehashed
+        ]
     for name, old, new in changes.services:
         kind = "added" if old is None else "removed" if new is None else "changed"
         out.append(Change("services", name, kind, old, new))
@@ -393,9 +465,13 @@ def _committed_lock(spec: Spec) -> Lock | None:
     """envspec.lock as git's HEAD holds it, when the project is in git."""
     path = lock_path(spec.path)
     try:
-        done = subprocess.run(["git", "show", f"HEAD:./{path.name}"],
-                              cwd=path.parent, capture_output=True, text=True,
-                              timeout=10)
+        done = subprocess.run(
+            ["git", "show", f"HEAD:./{path.name}"],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
@@ -408,12 +484,17 @@ def _committed_lock(spec: Spec) -> Lock | None:
 
 def _text_diff(old: bytes | None, new: bytes | None, name: str) -> str:
     """A unified diff between two renders of one file; "" when equal."""
-    def lines(data: bytes | None) -> list[str]:
-        return [] if data is None else data.decode("utf-8", "replace").splitlines(
-            keepends=True)
 
-    diff = difflib.unified_diff(lines(old), lines(new), f"{name} (previous lock)",
-                                f"{name} (this lock)")
+    def lines(data: bytes | None) -> list[str]:
+        return (
+            []
+            if data is None
+            else data.decode("utf-8", "replace").splitlines(keepends=True)
+        )
+
+    diff = difflib.unified_diff(
+        lines(old), lines(new), f"{name} (previous lock)", f"{name} (this lock)"
+    )
     return "".join(diff)
 
 

@@ -80,9 +80,15 @@ _BUILD_STEPS = (
 class FakeBackend:
     """A project in memory; every operation succeeds unless told otherwise."""
 
-    def __init__(self, directory: Path = Path("/work/bookshelf"), *,
-                 stale: bool = False, engine_up: bool = True,
-                 fail_build_step: int | None = None, edited: bool = False) -> None:
+    def __init__(
+        self,
+        directory: Path = Path("/work/bookshelf"),
+        *,
+        stale: bool = False,
+        engine_up: bool = True,
+        fail_build_step: int | None = None,
+        edited: bool = False,
+    ) -> None:
         self._directory = directory
         self.edited = edited  # the Dockerfile was edited by hand
         self.stale = stale
@@ -92,7 +98,8 @@ class FakeBackend:
         self.fail: dict[str, EnvspecError] = {}
         self.calls: list[str] = []
         self.packages: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-            "3.13": list(_PACKAGES), "3.12": list(_PACKAGES),
+            "3.13": list(_PACKAGES),
+            "3.12": list(_PACKAGES),
         }
         self.files_written = False
         self.running: dict[str, bool] = {"app": False, "db": False}
@@ -118,10 +125,12 @@ class FakeBackend:
             project="bookshelf",
             directory=self._directory,
             interpreters=(
-                InterpreterInfo("3.13", "python:3.13-slim", "3.13.1",
-                                len(self.packages["3.13"])),
-                InterpreterInfo("3.12", "python:3.12-slim", "3.12.8",
-                                len(self.packages["3.12"])),
+                InterpreterInfo(
+                    "3.13", "python:3.13-slim", "3.13.1", len(self.packages["3.13"])
+                ),
+                InterpreterInfo(
+                    "3.12", "python:3.12-slim", "3.12.8", len(self.packages["3.12"])
+                ),
             ),
             services=(ServiceInfo("db", "postgres", "postgres:17"),),
             lock=LockState("stale" if self.stale else "fresh", reasons),
@@ -138,9 +147,11 @@ class FakeBackend:
 
     def lock_rows(self) -> list[LockRow]:
         self._call("lock_rows")
-        return [LockRow(version, name, pinned, via)
-                for version, pins in self.packages.items()
-                for name, pinned, via in pins]
+        return [
+            LockRow(version, name, pinned, via)
+            for version, pins in self.packages.items()
+            for name, pinned, via in pins
+        ]
 
     def plan_lock(self, upgrade: str = "") -> LockPlan:
         self._call(f"plan_lock:{upgrade}")
@@ -149,12 +160,17 @@ class FakeBackend:
             if upgrade in ("all", "django"):
                 changes.append(Change(version, "django", "upgraded", "5.1.4", "5.1.5"))
             if upgrade == "all":
-                changes.append(Change(version, "sqlparse", "upgraded", "0.5.3",
-                                      "0.5.4"))
+                changes.append(
+                    Change(version, "sqlparse", "upgraded", "0.5.3", "0.5.4")
+                )
             if self.stale:
                 changes.append(Change(version, "celery", "added", None, "5.4.0"))
-        return LockPlan(tuple(changes), upgrade, differs=bool(changes) or self.stale,
-                        payload=changes)
+        return LockPlan(
+            tuple(changes),
+            upgrade,
+            differs=bool(changes) or self.stale,
+            payload=changes,
+        )
 
     def write_lock(self, plan: LockPlan) -> None:
         self._call(f"write_lock:{plan.upgrade}")
@@ -172,35 +188,54 @@ class FakeBackend:
     def files(self) -> list[FileView]:
         self._call("files")
         compose_status = "current" if self.files_written else "changed"
-        disk_diff = "" if self.files_written else (
-            "--- .envspec/compose.yaml (disk)\n"
-            "+++ .envspec/compose.yaml (lock)\n"
-            "@@ -8,2 +8,2 @@\n"
-            "-    image: postgres:17@sha256:1a2b3c\n"
-            "+    image: postgres:17@sha256:9e8d7c\n"
+        disk_diff = (
+            ""
+            if self.files_written
+            else (
+                "--- .envspec/compose.yaml (disk)\n"
+                "+++ .envspec/compose.yaml (lock)\n"
+                "@@ -8,2 +8,2 @@\n"
+                "-    image: postgres:17@sha256:1a2b3c\n"
+                "+    image: postgres:17@sha256:9e8d7c\n"
+            )
         )
-        docker_status = "edited" if self.edited and not self.files_written else "current"
+        docker_status = (
+            "edited" if self.edited and not self.files_written else "current"
+        )
         return [
-            FileView(".envspec/Dockerfile", docker_status, _DOCKERFILE,
-                     previous_diff=""),
-            FileView(".envspec/compose.yaml", compose_status, _COMPOSE, disk_diff,
-                     previous_diff=disk_diff or None),
-            FileView(".envspec/requirements-3.13.txt", "current", _REQUIREMENTS,
-                     previous_diff=""),
+            FileView(
+                ".envspec/Dockerfile", docker_status, _DOCKERFILE, previous_diff=""
+            ),
+            FileView(
+                ".envspec/compose.yaml",
+                compose_status,
+                _COMPOSE,
+                disk_diff,
+                previous_diff=disk_diff or None,
+            ),
+            FileView(
+                ".envspec/requirements-3.13.txt",
+                "current",
+                _REQUIREMENTS,
+                previous_diff="",
+            ),
         ]
 
     def write_files(self, force: bool = False) -> list[str]:
         self._call(f"write_files:{'force' if force else 'safe'}")
         if self.edited and not force:
-            raise EnvspecError(".envspec/Dockerfile was edited by hand; nothing was "
-                               "written", title="Edited by hand")
+            raise EnvspecError(
+                ".envspec/Dockerfile was edited by hand; nothing was written",
+                title="Edited by hand",
+            )
         self.files_written = True
         return [".envspec/compose.yaml"]
 
     # -- build
 
-    def build(self, progress: Callable[[BuildUpdate], None],
-              cancel: threading.Event) -> None:
+    def build(
+        self, progress: Callable[[BuildUpdate], None], cancel: threading.Event
+    ) -> None:
         self._call("build")
         image = "bookshelf-app:3.13"
         progress(BuildUpdate(image, "queued", text=f"{len(_BUILD_STEPS)} steps"))
@@ -219,7 +254,8 @@ class FakeBackend:
                 raise EngineError(
                     f"building {image} failed at step {step}\n  exit code: 1\n"
                     "  last output of that step:\n    | error: no matching dist",
-                    title="Build failed")
+                    title="Build failed",
+                )
             if number == 3:
                 progress(BuildUpdate(image, "log", step, "Installed 10 packages"))
                 progress(BuildUpdate(image, "done", step, seconds=4.2))
@@ -234,11 +270,15 @@ class FakeBackend:
         rows = []
         for name, up in self.running.items():
             ports = "127.0.0.1:8000->8000" if name == "app" else "127.0.0.1:55432->5432"
-            rows.append(ServiceRow(
-                name, "running" if up else "absent",
-                ("healthy" if up else "") if name == "db" else "",
-                ports if up else "", "current",
-            ))
+            rows.append(
+                ServiceRow(
+                    name,
+                    "running" if up else "absent",
+                    ("healthy" if up else "") if name == "db" else "",
+                    ports if up else "",
+                    "current",
+                )
+            )
         return rows
 
     def start(self, service: str | None = None) -> None:
@@ -258,10 +298,10 @@ class FakeBackend:
             if service in (None, name):
                 self.running[name] = up
 
-    def follow_logs(self, service: str, line: Callable[[str], None],
-                    stop: threading.Event) -> None:
+    def follow_logs(
+        self, service: str, line: Callable[[str], None], stop: threading.Event
+    ) -> None:
         self._call(f"logs:{service}")
         line(f"{service} | ready to accept connections")
         line(f"{service} | listening on 0.0.0.0")
         stop.wait()
-

@@ -30,8 +30,7 @@ _VIEW_TITLES = {
     "disk": "diff against disk",
     "previous": "diff against the previous lock's files",
 }
-_BADGES = {"new": "+", "current": "=", "changed": "~", "edited": "!",
-           "obsolete": "x"}
+_BADGES = {"new": "+", "current": "=", "changed": "~", "edited": "!", "obsolete": "x"}
 
 
 class FilesPane(Pane):
@@ -75,9 +74,12 @@ class FilesPane(Pane):
         keep = options.highlighted or 0
         options.clear_options()
         options.add_options(
-            Option(f"{_BADGES.get(f.status, '?')} {f.path.split('/', 1)[-1]} "
-                   f"({f.status})", id=f.path)
-            for f in files)
+            Option(
+                f"{_BADGES.get(f.status, '?')} {f.path.split('/', 1)[-1]} ({f.status})",
+                id=f.path,
+            )
+            for f in files
+        )
         if files:
             options.highlighted = min(keep, len(files) - 1)
         self._show()
@@ -106,15 +108,26 @@ class FilesPane(Pane):
             return
         title.update(f"{file.path} ({file.status}): {_VIEW_TITLES[self.view]}")
         if self.view == "file":
-            body.update(Syntax(file.text, file.language, theme="ansi_dark",
-                               line_numbers=True, word_wrap=False))
+            body.update(
+                Syntax(
+                    file.text,
+                    file.language,
+                    theme="ansi_dark",
+                    line_numbers=True,
+                    word_wrap=False,
+                )
+            )
         elif self.view == "disk":
             body.update(_diff(file.disk_diff, "Disk holds exactly this file."))
         elif file.previous_diff is None:
             body.update("There is no previous lock to compare with.")
         else:
-            body.update(_diff(file.previous_diff, "The previous lock rendered this "
-                              "file the same way."))
+            body.update(
+                _diff(
+                    file.previous_diff,
+                    "The previous lock rendered this file the same way.",
+                )
+            )
 
     # -- actions
 
@@ -125,8 +138,9 @@ class FilesPane(Pane):
     async def action_write(self) -> None:
         stale = [f for f in self.files if f.status != "current"]
         if not stale:
-            self.notify("Every generated file already matches the lock.",
-                        title="Up to date")
+            self.notify(
+                "Every generated file already matches the lock.", title="Up to date"
+            )
             return
         edited = [f.path for f in stale if f.status == "edited"]
         if edited:
@@ -134,7 +148,8 @@ class FilesPane(Pane):
                 "Overwrite files edited by hand?",
                 "These files were changed by hand since envspec wrote them; "
                 "writing replaces them:\n" + "\n".join(f"  {p}" for p in edited),
-                confirm="Overwrite")
+                confirm="Overwrite",
+            )
             if not await self.app.push_screen_wait(question):
                 return
         try:
@@ -142,8 +157,10 @@ class FilesPane(Pane):
         except EnvspecError as exc:
             self.report(exc)
             return
-        self.notify(f"{len(written)} file(s) written: {', '.join(written)}",
-                    title="Files written")
+        self.notify(
+            f"{len(written)} file(s) written: {', '.join(written)}",
+            title="Files written",
+        )
         self.post_message(Pane.Changed("files"))
 
 

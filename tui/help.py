@@ -15,8 +15,11 @@ from tui.actions import ACTIONS, TABS, key_label
 
 def help_text() -> str:
     """The keys, grouped by where they work."""
-    lines = ["Everywhere", "  1-5      switch tab (Overview, Lock, Files, Build, "
-             "Services)", "  ctrl+p   command palette: every action by name"]
+    lines = [
+        "Everywhere",
+        "  1-5      switch tab (Overview, Lock, Files, Build, Services)",
+        "  ctrl+p   command palette: every action by name",
+    ]
     groups = [("", "")] + [(tab, title) for tab, title in TABS]
     for tab, title in groups:
         actions = [a for a in ACTIONS if a.tab == tab and a.show]
@@ -32,7 +35,9 @@ def help_text() -> str:
 class HelpScreen(ModalScreen[None]):
     """Lists every key binding and what it does."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close")
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-help"):

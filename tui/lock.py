@@ -29,8 +29,9 @@ def describe_plan(plan: LockPlan) -> str:
     for change in plan.changes:
         if change.interpreter != current:
             current = change.interpreter
-            lines.append(f"Python {current}:" if current[:1].isdigit()
-                         else f"{current}:")
+            lines.append(
+                f"Python {current}:" if current[:1].isdigit() else f"{current}:"
+            )
         lines.append(f"  {change.describe()}")
     return "\n".join(lines)
 
@@ -56,8 +57,9 @@ class LockPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter packages (/)", id="lock-filter")
-        table: DataTable[str] = DataTable(id="lock-table", cursor_type="row",
-                                          zebra_stripes=True)
+        table: DataTable[str] = DataTable(
+            id="lock-table", cursor_type="row", zebra_stripes=True
+        )
         table.add_columns("Python", "Package", "Version", "Via")
         yield table
         yield Static("", id="lock-changes", markup=False)
@@ -76,7 +78,8 @@ class LockPane(Pane):
             self.rows = []
             self._fill()
             self.query_one("#lock-changes", Static).update(
-                f"{exc.title}: {exc.message}")
+                f"{exc.title}: {exc.message}"
+            )
             self.query_one("#lock-changes").add_class("-shown")
             return
         self.rows = rows
@@ -88,8 +91,13 @@ class LockPane(Pane):
         table.clear()
         for row in self.rows:
             if matches(row, needle):
-                table.add_row(row.interpreter, row.name, row.version,
-                              ", ".join(row.via), key=f"{row.interpreter}:{row.name}")
+                table.add_row(
+                    row.interpreter,
+                    row.name,
+                    row.version,
+                    ", ".join(row.via),
+                    key=f"{row.interpreter}:{row.name}",
+                )
         self.border_subtitle = f"{table.row_count} of {len(self.rows)} packages"
 
     @on(Input.Changed, "#lock-filter")
@@ -124,8 +132,11 @@ class LockPane(Pane):
     def action_upgrade_selected(self) -> None:
         row = self.selected()
         if row is None:
-            self.notify("Select a package in the table first.", title="No package",
-                        severity="warning")
+            self.notify(
+                "Select a package in the table first.",
+                title="No package",
+                severity="warning",
+            )
             return
         self.plan(row.name, write=True)
 
@@ -143,15 +154,21 @@ class LockPane(Pane):
             self.report(exc)
             return
         text = describe_plan(plan)
-        panel.update(f"A re-lock ({what}) would make these changes:\n{text}"
-                     if plan.changes else f"A re-lock ({what}) changes no package.")
+        panel.update(
+            f"A re-lock ({what}) would make these changes:\n{text}"
+            if plan.changes
+            else f"A re-lock ({what}) changes no package."
+        )
         if not write:
             return
         if not plan.changes and not plan.differs:
             self.notify("envspec.lock already matches the spec.", title="Up to date")
             return
-        body = text if plan.changes else "No package changes; the lock records the "\
-            "new spec."
+        body = (
+            text
+            if plan.changes
+            else "No package changes; the lock records the new spec."
+        )
         confirm = ConfirmScreen(f"Write envspec.lock ({what})?", body)
         if await self.app.push_screen_wait(confirm):
             await self.write(plan)
@@ -163,8 +180,9 @@ class LockPane(Pane):
             self.report(exc)
             return
         count = len(plan.changes)
-        self.notify(f"{count} change{'s' if count != 1 else ''} written.",
-                    title="Lock written")
+        self.notify(
+            f"{count} change{'s' if count != 1 else ''} written.", title="Lock written"
+        )
         self.query_one("#lock-changes", Static).update("")
         self.query_one("#lock-changes").remove_class("-shown")
         self.post_message(Pane.Changed("lock"))

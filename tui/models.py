@@ -119,9 +119,17 @@ class FileView:
         if name.startswith("dockerfile") or name.endswith(".dockerfile"):
             return "docker"
         suffix = Path(name).suffix
-        return {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json",
-                ".txt": "text", ".sh": "bash", ".py": "python",
-                ".env": "bash", ".example": "bash"}.get(suffix, "text")
+        return {
+            ".yaml": "yaml",
+            ".yml": "yaml",
+            ".toml": "toml",
+            ".json": "json",
+            ".txt": "text",
+            ".sh": "bash",
+            ".py": "python",
+            ".env": "bash",
+            ".example": "bash",
+        }.get(suffix, "text")
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ class OverviewPane(Pane):
             yield Static("", id="ov-services", classes="section", markup=False)
             yield Static("", id="ov-lock", classes="section", markup=False)
             yield Static("", id="ov-files", classes="section", markup=False)
-            yield Static("Engine: checking…", id="ov-engine", classes="section",
-                         markup=False)
+            yield Static(
+                "Engine: checking…", id="ov-engine", classes="section", markup=False
+            )
 
     def on_mount(self) -> None:
         self.reload()
@@ -65,8 +66,10 @@ class OverviewPane(Pane):
         lines = ["Interpreters"]
         for interp in overview.interpreters:
             exact = f"Python {interp.python}" if interp.python else "not locked"
-            lines.append(f"  {interp.version:<6} {interp.image:<24} {exact:<16} "
-                         f"{interp.packages} packages")
+            lines.append(
+                f"  {interp.version:<6} {interp.image:<24} {exact:<16} "
+                f"{interp.packages} packages"
+            )
         self.query_one("#ov-interpreters", Static).update("\n".join(lines))
 
         lines = ["Services"]

@@ -50,8 +50,9 @@ class ServicesPane(Pane):
         for label in _COLUMNS:
             table.add_column(label, key=label.lower())
         yield table
-        yield Label("Logs: press f to follow the selected service.",
-                    id="services-log-title")
+        yield Label(
+            "Logs: press f to follow the selected service.", id="services-log-title"
+        )
         yield RichLog(id="services-log", max_lines=5000, wrap=True, markup=False)
 
     def on_mount(self) -> None:
@@ -71,7 +72,8 @@ class ServicesPane(Pane):
             rows = await asyncio.to_thread(self.backend.services)
         except EnvspecError as exc:
             self.query_one("#services-log-title", Label).update(
-                f"{exc.title}: {exc.message}")
+                f"{exc.title}: {exc.message}"
+            )
             return
         self.show(rows)
 
@@ -81,8 +83,15 @@ class ServicesPane(Pane):
         keep = self.selected()
         table.clear()
         for row in rows:
-            table.add_row(row.name, row.state, row.health or "-", row.ports or "-",
-                          row.image, row.detail, key=row.name)
+            table.add_row(
+                row.name,
+                row.state,
+                row.health or "-",
+                row.ports or "-",
+                row.image,
+                row.detail,
+                key=row.name,
+            )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
 
@@ -115,8 +124,9 @@ class ServicesPane(Pane):
     def _one(self, verb: str) -> None:
         name = self.selected()
         if name is None:
-            self.notify("There is no service to act on.", title="No service",
-                        severity="warning")
+            self.notify(
+                "There is no service to act on.", title="No service", severity="warning"
+            )
             return
         self.operate(verb, name)
 
@@ -126,16 +136,18 @@ class ServicesPane(Pane):
         what = service or "the stack"
         doing = {"start": "Starting", "stop": "Stopping", "restart": "Restarting"}
         self.notify(f"{doing[verb]} {what}…", title=verb.capitalize(), timeout=3)
-        method = {"start": self.backend.start, "stop": self.backend.stop,
-                  "restart": self.backend.restart}[verb]
+        method = {
+            "start": self.backend.start,
+            "stop": self.backend.stop,
+            "restart": self.backend.restart,
+        }[verb]
         try:
             await asyncio.to_thread(method, service)
         except EnvspecError as exc:
             self.report(exc)
         else:
             done = {"start": "started", "stop": "stopped", "restart": "restarted"}
-            self.notify(f"{what.capitalize()} {done[verb]}.", title="Done",
-                        timeout=3)
+            self.notify(f"{what.capitalize()} {done[verb]}.", title="Done", timeout=3)
             self.post_message(Pane.Changed("services"))
         self.reload()
 
@@ -149,7 +161,8 @@ class ServicesPane(Pane):
         self._stop_logs = threading.Event()
         self.query_one("#services-log", RichLog).clear()
         self.query_one("#services-log-title", Label).update(
-            f"Logs of {name} (following; f stops)")
+            f"Logs of {name} (following; f stops)"
+        )
         self.follow(name, self._stop_logs)
 
     def _stop_following(self) -> None:
@@ -157,13 +170,15 @@ class ServicesPane(Pane):
             self._stop_logs.set()
         if self.following is not None:
             self.query_one("#services-log-title", Label).update(
-                f"Logs of {self.following} (stopped)")
+                f"Logs of {self.following} (stopped)"
+            )
         self.following = None
         self._stop_logs = None
 
     @work(thread=True, group="services-logs")
     def follow(self, service: str, stop: threading.Event) -> None:
         """Stream one service's logs until ``stop`` is set (a thread worker)."""
+
         def line(text: str) -> None:
             self.post_message(self.LogLine(service, text))
 

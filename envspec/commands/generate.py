@@ -9,15 +9,24 @@ from envspec.context import Context
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("generate", parents=[common],
-                       help="render Dockerfiles and compose.yaml from the lock",
-                       description="Render the files that build and run the "
-                       "environment from envspec.lock.")
-    p.add_argument("--check", action="store_true",
-                   help="exit 1 with a diff if the files on disk are out of date")
+    p = sub.add_parser(
+        "generate",
+        parents=[common],
+        help="render Dockerfiles and compose.yaml from the lock",
+        description="Render the files that build and run the "
+        "environment from envspec.lock.",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 with a diff if the files on disk are out of date",
+    )
     p.add_argument("--diff", action="store_true", help="print the diff, write nothing")
-    p.add_argument("--force", action="store_true",
-                   help="overwrite generated files that were edited by hand")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite generated files that were edited by hand",
+    )
     p.set_defaults(handler=run)
 
 
@@ -27,8 +36,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     spec = ctx.spec
     lock = generate.load_lock(spec)
     plan = generate.plan(spec, lock)
-    files = [{"path": f"{spec.output}/{f.path}", "state": f.state.value}
-             for f in plan.files]
+    files = [
+        {"path": f"{spec.output}/{f.path}", "state": f.state.value} for f in plan.files
+    ]
 
     if args.check or args.diff:
         diff = plan.diff()
@@ -37,8 +47,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ctx.emit({"ok": plan.up_to_date, "files": files, "diff": diff})
         if args.check and not plan.up_to_date:
             count = len(plan.pending)
-            ctx.info(f"{count} generated file{'s' if count != 1 else ''} out of "
-                     "date: run `envspec generate`")
+            ctx.info(
+                f"{count} generated file{'s' if count != 1 else ''} out of "
+                "date: run `envspec generate`"
+            )
             return 1
         return 0
 
@@ -56,7 +68,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ctx.info(f"set {name} in {spec.output}/.env")
     if not done.written and not done.removed:
         ctx.info(f"{spec.output}/ is up to date")
-    ctx.emit({"ok": True, "files": files, "written": list(done.written),
-              "removed": list(done.removed),
-              "secrets_changed": list(done.secrets_changed)})
+    ctx.emit(
+        {
+            "ok": True,
+            "files": files,
+            "written": list(done.written),
+            "removed": list(done.removed),
+            "secrets_changed": list(done.secrets_changed),
+        }
+    )
     return 0

@@ -9,9 +9,12 @@ from envspec.context import Context
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("tui", parents=[common], help="open the terminal app",
-                       description="Open the terminal app (also `envspec` alone "
-                       "on a terminal).")
+    p = sub.add_parser(
+        "tui",
+        parents=[common],
+        help="open the terminal app",
+        description="Open the terminal app (also `envspec` alone on a terminal).",
+    )
     p.set_defaults(handler=run)
 
 
