@@ -153,12 +153,25 @@ def build_failure(tag: str, parser: RawJsonProgress, address: str) -> EngineErro
     if tail:
         lines.append("  last output of that step:")
         lines += [f"    | {line}" for line in tail]
-    return EngineError(
-        "\n".join(lines),
-        title="Build failed",
-        hint="fix the cause above and run `envspec build` again; "
-        "`envspec build -v` shows every step's output",
-    )
+    step = parser.failed_step or ""
+    if step.startswith("[internal] load metadata for") and "@sha256:" in step:
+        hint = PINNED_IMAGE_HINT
+    else:
+        hint = (
+            "fix the cause above and run `envspec build` again; "
+            "`envspec build -v` shows every step's output"
+        )
+    return EngineError("\n".join(lines), title="Build failed", hint=hint)
+
+
+# A pinned image the engine cannot fetch: the registry is out of reach, or no
+# longer serves that digest (a deleted image, or a mirror with other builds).
+PINNED_IMAGE_HINT = (
+    "the lock pins this image by digest and the engine could not fetch it; "
+    "check the engine's registry access (`docker pull` of the image); if the "
+    "registry no longer has that digest, `envspec lock` re-pins it to what its "
+    "tag points at now and keeps every package pin"
+)
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:

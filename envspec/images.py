@@ -36,6 +36,10 @@ class Registry(Protocol):
         """The exact Python version ("3.13.5") inside the image ``ref``."""
         ...
 
+    def has(self, ref: str, digest: str) -> bool:
+        """Whether the image ``ref`` pinned at ``digest`` can still be had."""
+        ...
+
 
 def split_reference(ref: str) -> tuple[str, str | None]:
     """Split ``repo[:tag][@digest]`` into the repository and the tag.
@@ -94,6 +98,30 @@ class DockerRegistry:
             )
         log.info("pinned %s to %s", ref, digest, extra={"image": ref, "digest": digest})
         return digest
+
+    def has(self, ref: str, digest: str) -> bool:
+        """True when the engine holds the pinned image or its registry serves it.
+
+        The local store answers first, so a pinned image that was pulled once
+        needs no network.
+        """
+        import docker.errors
+
+        wanted = pinned(ref, digest)
+        try:
+            self.client.images.get(wanted)
+            return True
+        except docker.errors.ImageNotFound:
+            pass
+        except _failures() as exc:
+            raise _engine_failure(f"could not look up {wanted}", exc) from exc
+        try:
+            self.client.images.get_registry_data(wanted)
+        except docker.errors.NotFound:
+            return False
+        except _failures() as exc:
+            raise _engine_failure(f"could not look up {wanted}", exc) from exc
+        return True
 
     def python_version(self, ref: str) -> str:
         try:

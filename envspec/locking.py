@@ -91,8 +91,9 @@ def check_lock(spec: Spec, lock: Lock) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Options:
-    upgrade: bool = False
+    upgrade: bool = False  # re-resolve every package and re-pin every image
     upgrade_packages: tuple[str, ...] = ()
+    upgrade_images: bool = False  # re-pin every image to its tag's digest now
 
 
 Progress = Callable[[str], None]
@@ -124,11 +125,12 @@ def make_lock(
     images: list[tuple[str, str, str, str]] = []  # version, image, digest, exact
     for version in py.versions:
         image = py.image_for(version)
-        progress(f"pinning {image}")
         # TODO: check that the image has a variant for every platform of the
         # lock (an amd64-only image cannot serve linux/arm64); the registry
         # data docker-py returns lists them, the Registry protocol does not yet.
-        digest = registry.digest(image)
+        locked = previous.interpreters if previous else ()
+        old = next((i.digest for i in locked if i.image == image), None)
+        digest = _pin(registry, image, old, options, progress)
         exact = _python_in(registry, image, digest, version, previous)
         images.append((version, image, digest, exact))
 
@@ -151,9 +153,9 @@ def make_lock(
         installer = pool.submit(_installer, indexes, images[0][3], platforms, progress)
 
         services = []
+        kept = {s.image: s.digest for s in previous.services} if previous else {}
         for svc in sorted(spec.services, key=lambda s: s.name):
-            progress(f"pinning {svc.image} for service {svc.name}")
-            digest = registry.digest(svc.image)
+            digest = _pin(registry, svc.image, kept.get(svc.image), options, progress)
             services.append(LockedImage(svc.name, svc.image, digest))
 
         # Results in spec order, so the error reported is the first interpreter's.
@@ -171,6 +173,32 @@ def make_lock(
             interpreters=tuple(interpreters),
             services=tuple(services),
         )
+
+
+def _pin(
+    registry: Registry,
+    image: str,
+    old: str | None,
+    options: Options,
+    progress: Progress,
+) -> str:
+    """The digest to lock ``image`` at: the old one while it can still be had.
+
+    As with packages, a re-lock keeps what the spec still allows: a new push
+    under the same tag moves the pin only with --upgrade or --upgrade-images.
+    A pinned digest that its registry no longer serves (deleted, or a mirror
+    that holds other builds) is re-pinned, and the lock's account shows it.
+    """
+    if old is not None and not (options.upgrade or options.upgrade_images):
+        if registry.has(image, old):
+            return old
+        log.warning(
+            "pinned image no longer available",
+            extra={"image": image, "digest": old},
+        )
+        progress(f"{image}@{old[:19]}… is no longer in its registry; re-pinning")
+    progress(f"pinning {image}")
+    return registry.digest(image)
 
 
 def _python_in(

@@ -293,6 +293,10 @@ def _compose_hint(stderr: str) -> str:
             "a host port of the stack is taken by another program or stack; "
             "stop it, or change the port in envspec.toml and run `envspec lock`"
         )
+    if "@sha256:" in stderr and ("manifest unknown" in stderr or "not found" in stderr):
+        from envspec.buildkit import PINNED_IMAGE_HINT
+
+        return PINNED_IMAGE_HINT
     if "No such image" in stderr or "pull access denied" in stderr:
         return "run `envspec build`, and check the engine's registry access"
     return "see compose's message above; `envspec status` shows what runs"

@@ -116,6 +116,7 @@ class FakeRegistry:
     calls: list[str] = field(default_factory=list)
     fail_on: str | None = None  # a reference whose lookup raises KeyboardInterrupt
     issued: dict[str, str] = field(default_factory=dict)  # digest -> reference
+    gone: set[str] = field(default_factory=set)  # digests the registry dropped
 
     def digest(self, ref: str) -> str:
         self.calls.append(f"digest {ref}")
@@ -125,6 +126,10 @@ class FakeRegistry:
         digest = "sha256:" + hashlib.sha256(seed).hexdigest()
         self.issued[digest] = ref
         return digest
+
+    def has(self, ref: str, digest: str) -> bool:
+        self.calls.append(f"has {ref}@{digest}")
+        return self.issued.get(digest) == ref and digest not in self.gone
 
     def python_version(self, ref: str) -> str:
         self.calls.append(f"python {ref}")

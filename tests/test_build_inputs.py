@@ -182,3 +182,19 @@ def test_rawjson_reports_the_seconds_a_step_took():
     )
 
     assert events == [BuildEvent("done", "[app 4/4] COPY . .", seconds=2.25)]
+
+
+def test_a_pinned_base_image_the_engine_cannot_fetch_says_how_to_re_pin():
+    """A build that fails fetching the lock's pinned base image points at
+    `envspec lock`, which re-pins a digest its registry no longer serves."""
+    step = (
+        "[internal] load metadata for docker.io/library/python:3.13-slim@sha256:"
+        + "ab" * 32
+    )
+    parser = RawJsonProgress(lambda _event: None)
+    parser.vertex({"digest": "sha256:1", "name": step, "error": "manifest unknown"})
+
+    error = build_failure("bookshelf-app:py3.13", parser, "the socket")
+
+    assert step in error.message and "manifest unknown" in error.message
+    assert "`envspec lock` re-pins it" in error.hint

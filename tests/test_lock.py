@@ -255,7 +255,8 @@ def test_dry_run_reports_changes_and_writes_nothing(
     registry.generation += 1
     capsys.readouterr()
 
-    assert lock(project, "--dry-run", "--upgrade-package", "alpha") == 0
+    assert lock(project, "--dry-run", "--upgrade-package", "alpha",
+                "--upgrade-images") == 0
 
     out = capsys.readouterr().out
     assert "would change" in out
@@ -332,23 +333,49 @@ def test_interrupted_lock_leaves_the_old_lock_unchanged(
                                                          "envspec.toml"]
 
 
-def test_new_image_under_the_same_tag_is_pinned_and_python_reread(
+def test_new_image_under_the_same_tag_keeps_the_pin_until_upgraded(
         project: Path, index: LocalIndex, registry: FakeRegistry) -> None:
-    """A re-lock pins the tag's current digest and reads the Python version from
-    the new image only, reusing it while the digest is unchanged."""
-    write_spec(project, index, ["alpha"])
+    """A re-lock keeps each image's digest while the registry still has it;
+    --upgrade-images moves it to the tag's new digest and rereads the Python."""
+    write_spec(project, index, ["alpha"], services=DB)
     assert lock(project) == 0
+    first = read_lock(project / "envspec.lock")
     registry.calls.clear()
-
-    assert lock(project) == 0
-    assert not [c for c in registry.calls if c.startswith("python ")]
 
     registry.generation += 1
     registry.pythons["3.13"] = "3.13.7"
     assert lock(project) == 0
-    interp = read_lock(project / "envspec.lock").interpreter("3.13")
+    assert read_lock(project / "envspec.lock").interpreters == first.interpreters
+    assert read_lock(project / "envspec.lock").services == first.services
+    assert not [c for c in registry.calls if c.startswith(("python ", "digest "))]
+
+    assert lock(project, "--upgrade-images") == 0
+    again = read_lock(project / "envspec.lock")
+    interp = again.interpreter("3.13")
     assert interp.python == "3.13.7"
     assert interp.digest == registry.digest("python:3.13-slim")
+    assert again.services[0].digest == registry.digest("postgres:17")
+    assert packages(again) == packages(first)
+
+
+def test_a_digest_the_registry_dropped_is_re_pinned(
+        project: Path, index: LocalIndex, registry: FakeRegistry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A pinned digest its registry no longer serves is re-pinned, and said so."""
+    write_spec(project, index, ["alpha"], services=DB)
+    assert lock(project) == 0
+    old = read_lock(project / "envspec.lock")
+    registry.gone.update([old.interpreter("3.13").digest, old.services[0].digest])
+    registry.generation += 1
+    capsys.readouterr()
+
+    assert lock(project) == 0
+    new = read_lock(project / "envspec.lock")
+    assert new.interpreter("3.13").digest == registry.digest("python:3.13-slim")
+    assert new.services[0].digest == registry.digest("postgres:17")
+    out = capsys.readouterr()
+    assert "is no longer in its registry; re-pinning" in out.err
+    assert "postgres:17" in out.out  # the account of changes names the service
 
 
 def test_image_with_the_wrong_python_is_refused(

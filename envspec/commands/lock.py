@@ -36,6 +36,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="re-resolve one package (repeatable)",
     )
     p.add_argument(
+        "--upgrade-images",
+        action="store_true",
+        help="re-pin every image to the digest its tag points at now",
+    )
+    p.add_argument(
         "--dry-run", action="store_true", help="show what would change without writing"
     )
     p.set_defaults(handler=run)
@@ -43,10 +48,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.check:
-        if args.upgrade or args.upgrade_package or args.dry_run:
+        if args.upgrade or args.upgrade_package or args.upgrade_images or args.dry_run:
             raise UsageError(
                 "--check cannot be combined with --upgrade, "
-                "--upgrade-package or --dry-run",
+                "--upgrade-package, --upgrade-images or --dry-run",
                 hint="run `envspec lock --check` on its own",
             )
         return _check(ctx)
@@ -112,7 +117,9 @@ def _lock(ctx: Context, args: argparse.Namespace) -> int:
             )
 
     options = Options(
-        upgrade=args.upgrade, upgrade_packages=tuple(args.upgrade_package)
+        upgrade=args.upgrade,
+        upgrade_packages=tuple(args.upgrade_package),
+        upgrade_images=args.upgrade_images,
     )
     lock = make_lock(spec, previous, DockerRegistry(), options, progress=ctx.info)
     text = lock.dumps()
