@@ -88,6 +88,10 @@ class Probe(Protocol):
     def project_ports(self, project: str) -> set[int]:
         """Host ports the project's own containers publish now."""
 
+    def unavailable(self, pins: list[tuple[str, str]]) -> list[str]:
+        """Of ``(image, digest)`` pins, those the engine can neither find
+        locally nor fetch, as ``image@digest``; EngineError if it cannot say."""
+
 
 @dataclass
 class Machine:
@@ -165,6 +169,14 @@ class DockerProbe:
             return set()
         return {p.host_port for c in containers for p in c.ports}
 
+    def unavailable(self, pins: list[tuple[str, str]]) -> list[str]:
+        from envspec.images import DockerRegistry
+
+        registry = DockerRegistry()
+        return [
+            f"{ref}@{digest}" for ref, digest in pins if not registry.has(ref, digest)
+        ]
+
 
 def _run(args: list[str], program: str | None = None) -> str | None:
     program = program or shutil.which("docker")
@@ -228,6 +240,7 @@ def run_checks(directory: Path, machine: Machine) -> list[Check]:
     checks.append(_ca_check(spec, machine.environ))
     lock_check, lock = _lock_check(spec)
     checks.append(lock_check)
+    checks.append(_images_check(lock, facts, machine.probe))
     checks.append(_generated_check(spec, lock))
     return checks
 
@@ -519,6 +532,27 @@ def _lock_check(spec: Spec | None) -> tuple[Check, Any]:
             "run `envspec lock`; `envspec lock --check` lists every change",
         ), None
     return Check("lock", OK, f"{path.name} matches the spec"), lock
+
+
+def _images_check(lock: Any, facts: EngineFacts | None, probe: Probe) -> Check:
+    """Whether the engine can get every image the lock pins by digest."""
+    if lock is None or facts is None:
+        return Check("images", SKIP, "needs a fresh lock and a reachable engine")
+    pins = [(i.image, i.digest) for i in lock.interpreters]
+    pins += [(s.image, s.digest) for s in lock.services]
+    try:
+        missing = probe.unavailable(pins)
+    except EnvspecError as exc:
+        return Check("images", WARN, f"could not look the images up: {exc.message}")
+    if missing:
+        return Check(
+            "images",
+            FAIL,
+            f"the registry does not serve {', '.join(missing)}",
+            "run `envspec lock`: it re-pins an image whose digest is gone and "
+            "keeps every package pin",
+        )
+    return Check("images", OK, f"all {len(pins)} pinned images can be had")
 
 
 def _generated_check(spec: Spec | None, lock: Any) -> Check:

@@ -192,7 +192,7 @@ def _pin(
     if old is not None and not (options.upgrade or options.upgrade_images):
         if registry.has(image, old):
             return old
-        log.warning(
+        log.info(
             "pinned image no longer available",
             extra={"image": image, "digest": old},
         )

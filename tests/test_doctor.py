@@ -17,6 +17,7 @@ from envspec.commands import doctor as doctor_command
 from envspec.context import Context
 from envspec.doctor import FAIL, GIB, OK, SKIP, WARN, EngineFacts, Machine
 from envspec.errors import EngineError
+from envspec.lockfile import read_lock
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -31,6 +32,7 @@ class FakeProbe:
     buildx_version: str | None = "0.17.1"
     compose_found: tuple[str, str] | None = ("v2", "2.29.7")
     own_ports: set[int] = field(default_factory=set)
+    gone: set[str] = field(default_factory=set)  # image digests nobody serves
 
     def engine(self) -> EngineFacts:
         if self.facts is None:
@@ -46,6 +48,9 @@ class FakeProbe:
 
     def project_ports(self, project: str) -> set[int]:
         return self.own_ports
+
+    def unavailable(self, pins: list[tuple[str, str]]) -> list[str]:
+        return [f"{ref}@{digest}" for ref, digest in pins if digest in self.gone]
 
 
 def machine(probe: FakeProbe | None = None, *, free: int = 50 * GIB,
@@ -218,6 +223,22 @@ def test_sample_with_lock_reports_lock_and_generated_files(tmp_path: Path) -> No
     assert checks["generated"].fix and "envspec generate" in checks["generated"].fix
 
 
+def test_a_pinned_image_the_registry_lost_fails_with_the_fix(tmp_path: Path) -> None:
+    """A lock whose image digest the engine cannot get fails the images check,
+    naming the image and `envspec lock` as the fix."""
+    root = tmp_path / "sample"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec"))
+    lock = read_lock(root / "envspec.lock")
+    checks = by_name(doctor.run_checks(root, machine()))
+    assert checks["images"].status == OK
+
+    lost = lock.interpreters[0]
+    checks = by_name(doctor.run_checks(root, machine(FakeProbe(gone={lost.digest}))))
+    assert checks["images"].status == FAIL
+    assert f"{lost.image}@{lost.digest}" in checks["images"].finding
+    assert checks["images"].fix and "`envspec lock`" in checks["images"].fix
+
+
 def test_stale_lock_fails(tmp_path: Path) -> None:
     """A lock made from another spec fails with what changed."""
     root = tmp_path / "sample"
@@ -246,7 +267,7 @@ def test_exit_code_and_json_document(tmp_path: Path,
     assert code == 1 and doc["ok"] is False
     names = [c["name"] for c in doc["checks"]]
     assert names == ["engine", "buildx", "compose", "docker-disk", "project-disk",
-                     "spec", "ports", "ca-bundle", "lock", "generated"]
+                     "spec", "ports", "ca-bundle", "lock", "images", "generated"]
     assert all(set(c) == {"name", "status", "finding", "fix"} for c in doc["checks"])
     assert {c["status"] for c in doc["checks"]} <= {OK, WARN, FAIL, SKIP}
 

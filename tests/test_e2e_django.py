@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import tarfile
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -184,9 +183,7 @@ def test_bookshelf_up_persist_and_down(sample: tuple[Path, str, int], tmp_path: 
     root, project, port = sample
     _ok(envspec(root, "lock"))
 
-    first = time.monotonic()
     up = _ok(envspec(root, "up"))
-    print(f"first envspec up: {time.monotonic() - first:.1f} s", file=sys.stderr)
     url = f"http://127.0.0.1:{port}/api/books/"
     assert url.removesuffix("api/books/") in up.stdout
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import subprocess
 import time
 import urllib.request
 import uuid
@@ -78,3 +79,9 @@ def test_fresh_clone_goes_from_doctor_to_a_running_app(
         assert after.returncode == 0, after.stdout
     finally:
         envspec("down", "--volumes", timeout=300)
+        images = subprocess.run(
+            ["docker", "images", "-q", "--filter", f"reference={name}-app"],
+            capture_output=True, text=True, timeout=60).stdout.split()
+        if images:
+            subprocess.run(["docker", "image", "rm", "-f", *images],
+                           capture_output=True, timeout=120)
