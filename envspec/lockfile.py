@@ -244,29 +244,60 @@ def lock_path(spec_path: Path) -> Path:
 def read_lock(path: Path) -> Lock:
     """Read and check a lock file; raise InputError if it cannot be used."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(
             f"no lock at {path}", hint="run `envspec lock` to write it", title="No lock"
         ) from exc
+    except OSError as exc:  # a folder in its place, or no permission
+        raise InputError(
+            f"cannot read the lock {path}: {exc.strerror or exc}",
+            hint=f"{LOCK_NAME} must be a readable file; move what is there "
+            "away and run `envspec lock` to write it",
+            title="Unreadable lock",
+        ) from exc
+    try:
+        # utf-8-sig: an editor on Windows may have saved it with a byte-order mark.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _bad(path, 1, "the lock is not UTF-8 text") from exc
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise _bad(
+            path, line, f"the lock is not UTF-8 text (byte {raw[exc.start]:#04x})"
+        ) from exc
     return loads(text, path)
 
 
 def loads(text: str, path: Path) -> Lock:
+    conflict = _CONFLICT_RE.search(text)
+    if conflict:
+        raise _bad(
+            path,
+            text.count("\n", 0, conflict.start()) + 1,
+            "the lock holds git merge conflict markers",
+            hint="a lock is not merged by hand: keep one side (`git checkout "
+            "--ours envspec.lock` or `--theirs`), then run `envspec lock`, which "
+            "re-resolves what the merged envspec.toml asks for",
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _line_of(str(exc))
-        raise _bad(path, line, f"the lock is not valid TOML ({exc})") from exc
+        reason = re.sub(
+            r" \(at (line \d+, column \d+|end of document)\)$", "", str(exc)
+        )
+        raise _bad(
+            path,
+            _toml_error_line(str(exc), text),
+            f"the lock is not valid TOML ({reason})",
+        ) from exc
+    if not data:
+        raise _bad(path, 1, "the lock is empty", hint="run `envspec lock` to write it")
 
     fmt = data.get("lock-version")
-    if isinstance(fmt, int) and fmt > LOCK_FORMAT:
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > LOCK_FORMAT:
         writer = data.get("envspec-version", "a newer envspec")
         raise _bad(
             path,
-            _find_line(text, "lock-version"),
+            _locate(text, ("lock-version",)),
             f"the lock has format {fmt}, written by envspec {writer}; this "
             f"envspec ({__version__}) reads format {LOCK_FORMAT}",
             hint="upgrade envspec (pip install -U envspec), or run "
@@ -276,76 +307,114 @@ def loads(text: str, path: Path) -> Lock:
         return _from_data(data, text)
     except _Damage as exc:
         raise _bad(
-            path, _value_line(text, exc.value), f"the lock is damaged: {exc}"
+            path, _locate(text, exc.where), f"the lock is damaged: {exc}"
         ) from exc
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        what = exc.args[0] if exc.args else exc
-        raise _bad(
-            path,
-            _find_line(text, str(what)) if isinstance(what, str) else 1,
-            f"the lock is damaged: {_describe(exc)}",
-        ) from exc
+
+
+# A place in the lock: the keys and array indexes that lead to a value.
+Where = tuple[str | int, ...]
+
+
+class _Damage(ValueError):
+    """A value of the lock that cannot be right; ``where`` locates it."""
+
+    def __init__(self, message: str, where: Where) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def _from_data(data: dict[str, Any], text: str) -> Lock:
-    def pkg(d: dict[str, Any]) -> LockedPackage:
-        name = _checked(_str(d["name"], "name"), _NAME_RE, "package name")
-        version = _checked(
-            _str(d["version"], "version"), _VERSION_RE, f"version of {name!r}"
-        )
-        hashes = tuple(_strs(d["hashes"], "hashes"))
-        for h in hashes:
-            if not _HASH_RE.match(h):
-                raise _Damage(f"hash {h!r} of {name!r} is not sha256:<64 hex>", h)
-        url, marker = d.get("url"), d.get("marker")
-        for extra in (url, marker):
-            if extra is not None:
-                _checked(
-                    _str(extra, "url or marker"), _LINE_RE, f"url or marker of {name!r}"
-                )
-        return LockedPackage(
-            name=name,
-            version=version,
-            hashes=hashes,
-            via=tuple(_strs(d.get("via", []), "via")),
-            url=url,
-            marker=marker,
+    fmt = data.get("lock-version")
+    if fmt is None:
+        raise _Damage("it has no lock-version", ())
+    if isinstance(fmt, bool) or fmt != LOCK_FORMAT:
+        raise _Damage(
+            f"lock-version {fmt!r} is not a format envspec knows; this envspec "
+            f"reads and writes the integer {LOCK_FORMAT}",
+            ("lock-version",),
         )
 
-    if data.get("lock-version") != LOCK_FORMAT:
-        raise ValueError("lock-version")
     interpreters = []
-    for raw in data["interpreters"]:
-        digest = _checked(_str(raw["digest"], "digest"), _HASH_RE, "image digest")
+    seen_versions: set[str] = set()
+    for i, raw in enumerate(_tables(data, "interpreters", (), "the lock")):
+        here: Where = ("interpreters", i)
+        version = _string(raw, "version", here, "interpreter", _VERSION_RE)
+        owner = f"Python {version}"
+        if version in seen_versions:
+            raise _Damage(f"{owner} is locked twice", (*here, "version"))
+        seen_versions.add(version)
+        packages = []
+        seen_names: set[str] = set()
+        for j, item in enumerate(_tables(raw, "packages", here, owner, optional=True)):
+            package = _package(item, (*here, "packages", j), owner)
+            if package.name in seen_names:
+                raise _Damage(
+                    f"{package.name!r} is locked twice for {owner}",
+                    (*here, "packages", j, "name"),
+                )
+            seen_names.add(package.name)
+            packages.append(package)
         interpreters.append(
             LockedInterpreter(
-                version=_checked(
-                    _str(raw["version"], "version"), _VERSION_RE, "interpreter version"
+                version=version,
+                image=_string(raw, "image", here, owner, _IMAGE_RE, "image"),
+                digest=_string(raw, "digest", here, owner, _HASH_RE, "image digest"),
+                python=_string(
+                    raw, "python", here, owner, _VERSION_RE, "Python version"
                 ),
-                image=_checked(_str(raw["image"], "image"), _IMAGE_RE, "image"),
-                digest=digest,
-                python=_checked(
-                    _str(raw["python"], "python"), _VERSION_RE, "Python version"
-                ),
-                packages=tuple(pkg(p) for p in raw.get("packages", [])),
+                packages=tuple(packages),
             )
         )
+
     services = []
-    for name, raw in sorted(data.get("services", {}).items()):
-        digest = _checked(_str(raw["digest"], "digest"), _HASH_RE, "image digest")
-        image = _checked(_str(raw["image"], "image"), _IMAGE_RE, "image")
+    for name, raw in sorted(_table(data, "services", (), "the lock", {}).items()):
+        here = ("services", name)
+        if not isinstance(raw, dict):
+            raise _Damage(f"`services.{name}` must be a table, not {_kind(raw)}", here)
+        owner = f"service {name!r}"
+        image = _string(raw, "image", here, owner, _IMAGE_RE, "image")
+        digest = _string(raw, "digest", here, owner, _HASH_RE, "image digest")
         services.append(LockedImage(name, image, digest))
-    if not isinstance(data["spec"], dict):
-        raise TypeError("spec")
+
     return Lock(
-        spec_hash=_str(data["spec-hash"], "spec-hash"),
-        spec=data["spec"],
-        platforms=tuple(_strs(data["platforms"], "platforms")),
-        installer=pkg(data["installer"]),
+        spec_hash=_string(data, "spec-hash", (), "the lock", _HASH_RE, "spec hash"),
+        spec=_table(data, "spec", (), "the lock"),
+        platforms=tuple(_strings(data, "platforms", (), "the lock")),
+        installer=_package(
+            _table(data, "installer", (), "the lock"), ("installer",), ""
+        ),
         interpreters=tuple(interpreters),
         services=tuple(services),
-        envspec_version=_str(data["envspec-version"], "envspec-version"),
+        envspec_version=_string(data, "envspec-version", (), "the lock"),
         _text=text,
+    )
+
+
+def _package(raw: dict[str, Any], where: Where, owner: str) -> LockedPackage:
+    """One pinned package; ``owner`` names its interpreter ("" for the installer)."""
+    of = owner or "the installer"
+    name = _string(raw, "name", where, of, _NAME_RE, "package name")
+    of = f"{name!r}" + (f" ({owner})" if owner else " (the installer)")
+    version = _string(raw, "version", where, of, _VERSION_RE, f"version of {name!r}")
+    hashes = tuple(_strings(raw, "hashes", where, of))
+    for k, value in enumerate(hashes):
+        if not _HASH_RE.match(value):
+            raise _Damage(
+                f"hash {value!r} of {name!r} is not sha256:<64 hex>",
+                (*where, "hashes", k),
+            )
+    url = marker = None
+    if "url" in raw:
+        url = _string(raw, "url", where, of, _LINE_RE, f"url of {name!r}")
+    if "marker" in raw:
+        marker = _string(raw, "marker", where, of, _LINE_RE, f"marker of {name!r}")
+    return LockedPackage(
+        name=name,
+        version=version,
+        hashes=hashes,
+        via=tuple(_strings(raw, "via", where, of, optional=True)),
+        url=url,
+        marker=marker,
     )
 
 
@@ -356,60 +425,165 @@ _NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # canonical project names
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+!_-]*$")
 _IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
 _LINE_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+# The lines git writes around the two sides of a conflicting merge.
+_CONFLICT_RE = re.compile(r"^(?:<{7}|={7}|>{7})(?: |$)", re.M)
 
 
-class _Damage(ValueError):
-    """A value of the lock that cannot be right; ``value`` locates it."""
-
-    def __init__(self, message: str, value: str) -> None:
-        super().__init__(message)
-        self.value = value
+def _missing(key: str, where: Where, owner: str) -> _Damage:
+    return _Damage(f"the key `{key}` of {owner} is missing", where)
 
 
-def _checked(value: str, pattern: re.Pattern[str], what: str) -> str:
-    if not pattern.match(value):
-        raise _Damage(f"the {what} {value!r} is not valid", value)
-    return value
-
-
-def _value_line(text: str, value: str) -> int:
-    """The line of the lock that holds ``value``, as a TOML string or as is."""
-    for needle in (_q(value), f"'{value}'", value.splitlines()[0] if value else ""):
-        found = text.find(needle) if needle else -1
-        if found >= 0:
-            return text.count("\n", 0, found) + 1
-    return 1
-
-
-def _str(value: Any, what: str) -> str:
+def _string(
+    table: dict[str, Any],
+    key: str,
+    where: Where,
+    owner: str,
+    pattern: re.Pattern[str] | None = None,
+    what: str | None = None,
+) -> str:
+    if key not in table:
+        raise _missing(key, where, owner)
+    value = table[key]
     if not isinstance(value, str):
-        raise TypeError(what)
+        raise _Damage(
+            f"`{key}` of {owner} must be a string, not {_kind(value)}", (*where, key)
+        )
+    if pattern is not None and not pattern.match(value):
+        raise _Damage(f"the {what or key} {value!r} is not valid", (*where, key))
     return value
 
 
-def _strs(value: Any, what: str) -> list[str]:
+def _strings(
+    table: dict[str, Any], key: str, where: Where, owner: str, optional: bool = False
+) -> list[str]:
+    if key not in table:
+        if optional:
+            return []
+        raise _missing(key, where, owner)
+    value = table[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError(what)
+        raise _Damage(
+            f"`{key}` of {owner} must be an array of strings, not {_kind(value)}",
+            (*where, key),
+        )
     return value
 
 
-def _describe(exc: Exception) -> str:
-    what = exc.args[0] if exc.args else ""
-    if isinstance(exc, KeyError):
-        return f"the key `{what}` is missing"
-    if isinstance(exc, TypeError):
-        return f"`{what}` has the wrong type"
-    return str(what)
+def _table(
+    table: dict[str, Any],
+    key: str,
+    where: Where,
+    owner: str,
+    default: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if key not in table:
+        if default is not None:
+            return default
+        raise _missing(key, where, owner)
+    value = table[key]
+    if not isinstance(value, dict):
+        raise _Damage(
+            f"`{key}` of {owner} must be a table, not {_kind(value)}", (*where, key)
+        )
+    return value
 
 
-def _line_of(message: str) -> int:
+def _tables(
+    table: dict[str, Any], key: str, where: Where, owner: str, optional: bool = False
+) -> list[dict[str, Any]]:
+    if key not in table:
+        if optional:
+            return []
+        raise _missing(key, where, owner)
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _Damage(
+            f"`{key}` of {owner} must be an array of tables ([[{key}]]), "
+            f"not {_kind(value)}",
+            (*where, key),
+        )
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "an array" if value else "an empty array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _toml_error_line(message: str, text: str) -> int:
     m = re.search(r"line (\d+)", message)
-    return int(m.group(1)) if m else 1
+    if m:
+        return int(m.group(1))
+    # "at end of document": the last line that holds anything.
+    return len(text.rstrip("\n").split("\n")) if text.strip() else 1
 
 
-def _find_line(text: str, key: str) -> int:
-    m = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.M)
-    return text.count("\n", 0, m.start()) + 1 if m else 1
+def _locate(text: str, where: Where) -> int:
+    """The line of the lock that holds the value at ``where``.
+
+    Only called for a damaged lock, so the slower tomlkit parse that knows
+    positions is paid on the error path alone. A place that does not exist
+    (a missing key) gives the line of the nearest table that does.
+    """
+    from envspec import tomlpos
+
+    try:
+        located = tomlpos.Located(Path(LOCK_NAME), text)
+    except InputError:
+        return 1
+    line = 1
+    node: Any = located.doc
+    for step in where:
+        found: Any = None
+        if isinstance(step, int):
+            if isinstance(node, list) and step < len(node):
+                found = node[step]
+        elif hasattr(node, "body") or hasattr(node, "value"):
+            for key, item in tomlpos.entries(node):
+                if key.key == step:
+                    line = _known_line(located, key, item) or line
+                    found = item
+                    break
+        if found is None:
+            break
+        line = _known_line(located, found) or line
+        node = found
+    return line
+
+
+def _known_line(located: Any, *items: Any) -> int | None:
+    """The first known line of ``items``; for a table, that of its header.
+
+    tomlkit does not record where the first table of an array of tables
+    starts; its header is then found above its first key.
+    """
+    from envspec import tomlpos
+
+    for item in items:
+        line, column = located.position(item)
+        if (line, column) != (1, 1):
+            return int(line)
+        if not hasattr(item, "body"):
+            continue
+        pairs = tomlpos.entries(item)
+        if not pairs:
+            continue
+        first, _ = located.position(pairs[0][0])
+        lines = located.text.split("\n")
+        for number in range(first - 1, 0, -1):
+            if lines[number - 1].lstrip().startswith("["):
+                return number
+        return int(first)
+    return None
 
 
 def _bad(path: Path, line: int, message: str, hint: str | None = None) -> SpecError:

@@ -2,8 +2,9 @@
 
 Every case under tests/corpus/specs is a spec (a ``.toml`` file, or a folder
 with an ``envspec.toml`` and its requirement files) whose first lines say
-what must be reported::
+what it holds and what must be reported::
 
+    # case: what the spec holds
     # expect: LINE:COL words that must all appear in the problem
     # expect: requirements.txt:LINE:COL ...   (a problem in another file)
 
@@ -53,6 +54,14 @@ def _expectations(spec: Path) -> list[tuple[str, int, int, list[str]]]:
 def test_corpus_is_large_enough() -> None:
     """The corpus holds at least 30 malformed specs, as issue 2 asks."""
     assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_each_case_says_what_it_holds(case: Path) -> None:
+    """The first line of every case is a `# case:` comment saying what it holds."""
+    spec = case / "envspec.toml" if case.is_dir() else case
+    first = spec.read_text().splitlines()[0]
+    assert re.match(r"^# case: \S", first), f"{case.name}: {first!r}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
