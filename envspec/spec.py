@@ -463,6 +463,7 @@ class _Validator:
         ca_bundle = self.ca_bundle(sections.get("build", {}))
         output, devcontainer = self.generate(sections.get("generate", {}))
         self.ports(app, services)
+        self.clashes(services)
 
         if self.problems:
             raise SpecError(self.problems)
@@ -645,6 +646,13 @@ class _Validator:
                 hint='e.g. "https://pypi.org/simple"',
             )
             return None
+        if _has_credentials(value):
+            self.add(
+                f"`{where}` holds a user name or password",
+                entry[1],
+                hint=_CREDENTIALS_HINT,
+            )
+            return None
         return value
 
     def url_list(
@@ -656,7 +664,15 @@ class _Validator:
         for value, item in self.strings(entry, where):
             if not paths and not re.match(r"^(https?|file)://\S+$", value):
                 self.add(
-                    f"`{where}` must hold http(s) or file URLs, not {value!r}", item
+                    f"`{where}` must hold http(s) or file URLs, not {value!r}",
+                    item,
+                    hint='e.g. "https://pypi.example/simple"',
+                )
+            elif _has_credentials(value):
+                self.add(
+                    f"`{where}` holds a URL with a user name or password",
+                    item,
+                    hint=_CREDENTIALS_HINT,
                 )
             else:
                 out.append(value)
@@ -681,6 +697,14 @@ class _Validator:
             else:
                 self.add(f"invalid requirement {text!r}: {detail}", item, hint=hint)
             return None
+        refused = _refused_requirement(req)
+        if refused:
+            message, refusal_hint = refused
+            if at:
+                self.add_at(at[1], 1, message, hint=refusal_hint, file=at[0])
+            else:
+                self.add(message, item, hint=refusal_hint)
+            return None
         return Requirement_(str(req), canonicalize_name(req.name), source)
 
     def requirement_file(
@@ -698,12 +722,33 @@ class _Validator:
             )
             return []
         try:
-            # utf-8-sig: pip reads a file that starts with a byte-order mark.
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            self.add(f"cannot read requirement file {name!r}: {exc}", item)
+            lines = self.requirement_text(path)
+        except OSError as exc:
+            self.add(
+                f"cannot read requirement file {name!r}: {exc.strerror or exc}",
+                item,
+                hint=f"make {display} a readable file",
+            )
+            return []
+        if lines is None:
             return []
         return self.requirement_lines(path, display, lines, seen | {path})
+
+    def requirement_text(self, path: Path) -> list[str] | None:
+        """The lines of a requirement file; None (and a problem) if not UTF-8."""
+        raw = path.read_bytes()
+        try:
+            # utf-8-sig: pip reads a file that starts with a byte-order mark.
+            return raw.decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError as exc:
+            self.add_at(
+                raw.count(b"\n", 0, exc.start) + 1,
+                1,
+                f"the requirement file is not UTF-8 text (byte {raw[exc.start]:#04x})",
+                hint="save it as UTF-8",
+                file=path,
+            )
+            return None
 
     def requirement_lines(
         self, path: Path, display: str, lines: list[str], seen: frozenset[Path]
@@ -770,15 +815,17 @@ class _Validator:
                 if included in seen:
                     continue
                 try:
-                    text = included.read_text(encoding="utf-8-sig").splitlines()
-                except (OSError, UnicodeDecodeError) as exc:
+                    text = self.requirement_text(included)
+                except OSError as exc:
                     self.add_at(
                         number,
                         1,
-                        f"cannot read included file {target!r}: {exc}",
-                        hint="save it as UTF-8 text",
+                        f"cannot read included file {target!r}: {exc.strerror or exc}",
+                        hint="make it a readable file",
                         file=path,
                     )
+                    continue
+                if text is None:
                     continue
                 out.extend(
                     self.requirement_lines(
@@ -979,6 +1026,14 @@ class _Validator:
             healthcheck = self.typed(
                 fields["healthcheck"], "str", f"{where}.healthcheck"
             )
+            if healthcheck is not None and not healthcheck.strip():
+                self.add(
+                    f"`{where}.healthcheck` is empty",
+                    fields["healthcheck"][1],
+                    hint="a command that exits 0 when the service is ready, "
+                    'e.g. "curl -fsS http://127.0.0.1:9000/"',
+                )
+                healthcheck = None
         elif kind == catalog.CUSTOM_KIND:
             self.add_at(
                 *at,
@@ -1071,7 +1126,11 @@ class _Validator:
                 out[key.key] = "true" if value else "false"
             elif isinstance(value, int | float | str):
                 if isinstance(value, str) and "\x00" in value:
-                    self.add(f"`{where}.{key.key}` holds a NUL character", item)
+                    self.add(
+                        f"`{where}.{key.key}` holds a NUL character",
+                        item,
+                        hint="no environment can carry a NUL; remove the \\u0000",
+                    )
                     continue
                 out[key.key] = str(value)
             else:
@@ -1184,6 +1243,41 @@ class _Validator:
                     )
                 owners.setdefault(port, svc.name)
 
+    def clashes(self, services: tuple[ServiceSpec, ...]) -> None:
+        """Services whose generated variables would be the same one.
+
+        A service's password variable comes from its name with '-' turned
+        into '_' (``db-1`` and ``db_1`` both give ``DB_1_PASSWORD``), and two
+        services of one kind would both set the kind's URL variable.
+        """
+        names: dict[str, str] = {}
+        wired: dict[str, str] = {}
+        for svc in services:
+            key = svc.name.replace("-", "_")
+            if key in names:
+                self.add_at(
+                    *self._service_line(svc.name),
+                    f"services {names[key]!r} and {svc.name!r} differ only in "
+                    f"'-' and '_', so their variables (such as "
+                    f"{key.upper()}_PASSWORD) would be the same",
+                    hint=f"rename one of them, e.g. [services.{svc.name}2]",
+                )
+            names.setdefault(key, svc.name)
+
+            kind = svc.catalog_kind
+            var = svc.url_var if svc.url_var is not None else kind and kind.url_var
+            if not var:
+                continue
+            if var in wired:
+                self.add_at(
+                    *self._service_line(svc.name),
+                    f"services {wired[var]!r} and {svc.name!r} would both set "
+                    f"{var} in the app",
+                    hint=f'give this one its own, e.g. url-var = "{key.upper()}_URL",'
+                    ' or url-var = "" to not wire it',
+                )
+            wired.setdefault(var, svc.name)
+
     def _service_line(self, name: str, *items: object) -> tuple[int, int]:
         """Where [services.NAME] starts (its header, or its first key)."""
         quoted = re.escape(name)
@@ -1228,3 +1322,51 @@ def _source_position(source: str, spec_path: Path) -> tuple[Path, int]:
         path = spec_path if name == spec_path.name else spec_path.parent / name
         return path, int(line)
     return spec_path, 1
+
+
+# TODO: a private index needs its credentials inside the build as well; the
+# next step is to take them from the environment and pass them to uv as a
+# BuildKit secret, as the CA bundle is, and then say so in this hint.
+_CREDENTIALS_HINT = (
+    "envspec.toml, the lock and the generated Dockerfiles are committed and "
+    "built into images, so a password here would leak; use an index that "
+    "needs none, such as a mirror inside your network"
+)
+
+
+def _refused_requirement(req: Requirement) -> tuple[str, str] | None:
+    """Why a well-formed requirement cannot be locked into an image, and the fix."""
+    if req.name.lower().endswith((".whl", ".tar.gz", ".tgz", ".zip")):
+        return (
+            f"{req.name!r} is a file name, not a package name",
+            "name the package, pinned if need be (alpha==1.0), and serve the "
+            "file from an index",
+        )
+    if req.url and _has_credentials(req.url):
+        return (
+            f"the URL of {req.name!r} holds a user name or password",
+            _CREDENTIALS_HINT,
+        )
+    if req.url and req.url.startswith("file:"):
+        return (
+            f"{req.name!r} comes from {req.url}, a file on this machine that "
+            "the image build cannot see",
+            "publish it to an index that the build can reach and name it "
+            "without the URL",
+        )
+    return None
+
+
+def _has_credentials(url: str) -> bool:
+    """Whether a URL carries a user name or password (``https://u:p@host/``)."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return False
+    if "${" in url or parts.password:
+        return True
+    # A user alone is a token for http(s) (``https://__token__@host``), but
+    # only a login name for ssh (``git+ssh://git@github.com``).
+    return bool(parts.username) and parts.scheme.endswith(("http", "https"))

@@ -43,7 +43,7 @@ def _case_dir(case: Path, tmp_path: Path) -> Path:
 
 def _expectations(spec: Path) -> list[tuple[str, int, int, list[str]]]:
     out = []
-    for line in spec.read_text().splitlines():
+    for line in spec.read_bytes().decode("utf-8", "replace").splitlines():
         m = _EXPECT.match(line)
         if m:
             out.append((m["file"] or "envspec.toml", int(m["line"]), int(m["col"]),
@@ -60,13 +60,14 @@ def test_corpus_is_large_enough() -> None:
 def test_each_case_says_what_it_holds(case: Path) -> None:
     """The first line of every case is a `# case:` comment saying what it holds."""
     spec = case / "envspec.toml" if case.is_dir() else case
-    first = spec.read_text().splitlines()[0]
+    first = spec.read_bytes().decode("utf-8", "replace").splitlines()[0]
     assert re.match(r"^# case: \S", first), f"{case.name}: {first!r}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_library_reports_each_problem_at_its_place(case: Path, tmp_path: Path) -> None:
-    """load_spec raises SpecError with a problem at every expected line and column."""
+    """load_spec raises SpecError with a problem at every expected line and
+    column, and every problem carries a hint saying how to fix it."""
     project = _case_dir(case, tmp_path)
     expected = _expectations(project / "envspec.toml")
     assert expected, f"{case.name} has no '# expect:' line"
@@ -83,6 +84,8 @@ def test_library_reports_each_problem_at_its_place(case: Path, tmp_path: Path) -
         ]
         shown = "\n".join(p.render() for p in problems)
         assert matches, f"expected {file}:{line}:{col} {' '.join(words)!r}; got:\n{shown}"
+    unhelpful = [p.render() for p in problems if not p.hint]
+    assert not unhelpful, f"problems without a hint saying what to do: {unhelpful}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
