@@ -65,9 +65,10 @@ _NETWORK_SIGNS = (
 )
 _PLATFORM_RE = re.compile(
     r"Because (?:all versions of |only )?([A-Za-z0-9][A-Za-z0-9._-]*)"
-    r"(?:[=<>!~]=?[^ ]*)? has no (?:wheels with a matching (?:platform|Python ABI|"
+    r"(?:[=<>!~]=?[^ ]*)? has no (?:wheels with a matching (platform|Python ABI|"
     r"Python implementation) tag|usable wheels)"
 )
+_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _NOISE_RE = re.compile(
     r"^(Resolved \d+ packages?|Prepared |Built |Building |"
     r"Downloading |Downloaded |Using |Audited )"
@@ -249,7 +250,7 @@ def compile_once(request: Request, target: Target) -> list[LockedPackage]:
         seconds = round(time.monotonic() - started, 3)
 
         if done.returncode != 0:
-            raise _failure(done.stderr, target, sources)
+            raise _failure(done.stderr, target, sources, request.requirements)
         pins = parse_requirements(output.read_text(encoding="utf-8"), sources)
     log.info(
         "resolved %d packages for %s in %.2f s",
@@ -399,8 +400,17 @@ def _via(text: str, sources: Mapping[str, str]) -> str:
     )
 
 
-def _failure(stderr: str, target: Target, sources: Mapping[str, str]) -> Exception:
-    """Turn uv's stderr into the error a user should see."""
+def _failure(
+    stderr: str,
+    target: Target,
+    sources: Mapping[str, str],
+    requirements: Sequence[Requirement_] = (),
+) -> Exception:
+    """Turn uv's stderr into the error a user should see.
+
+    The requirements that uv's explanation names are listed with the file
+    and line they were written at, so that the fix starts at the right place.
+    """
     lines = []
     for raw in stderr.splitlines():
         line = raw.rstrip()
@@ -411,17 +421,27 @@ def _failure(stderr: str, target: Target, sources: Mapping[str, str]) -> Excepti
         line = re.sub(r"^(\s*)(error|cause|hint|Caused by): ", r"\1", line)
         line = re.sub(r"^\s*(×|╰─▶|├─▶)\s*", "", line)
         lines.append(line.strip())
+    lines += _written_at(" ".join(lines), requirements)
     explanation = "\n  ".join(lines) or "uv gave no explanation"
     lowered = stderr.lower()
 
     platform_only = _PLATFORM_RE.search(stderr)
     if platform_only:
         package = canonicalize_name(platform_only.group(1))
+        if platform_only.group(2) in ("Python ABI", "Python implementation"):
+            hint = (
+                f"pick a version of {package} that ships a wheel for Python "
+                f"{target.python}, or drop {target.label} from python.versions"
+            )
+        else:
+            hint = (
+                f"pick a version of {package} that ships a wheel for "
+                f"{target.platform}, or drop {target.platform} from python.platforms"
+            )
         return ResolutionError(
             f"{package} has no installable distribution for {target.describe()}:\n"
             f"  {explanation}",
-            hint=f"pick a version of {package} that ships a wheel for "
-            f"{target.platform}, or drop {target.platform} from python.platforms",
+            hint=hint,
             title="No distribution for platform",
         )
     if "no solution found" in lowered or "unsatisfiable" in lowered:
@@ -432,7 +452,7 @@ def _failure(stderr: str, target: Target, sources: Mapping[str, str]) -> Excepti
             hint="check the package names for typos and the indexes in "
             "python.index-url / find-links"
             if unknown
-            else "loosen or change the requirements named above in envspec.toml, "
+            else "loosen or change the requirements written at the places above, "
             "then run `envspec lock` again",
             title="Unknown package" if unknown else "Conflicting requirements",
         )
@@ -449,3 +469,14 @@ def _failure(stderr: str, target: Target, sources: Mapping[str, str]) -> Excepti
         hint="the old lock is unchanged; run with -vv to see the uv command",
         title="Resolution failed",
     )
+
+
+def _written_at(explanation: str, requirements: Sequence[Requirement_]) -> list[str]:
+    """``FILE:LINE: requirement`` for each requirement the explanation names."""
+    named = {canonicalize_name(w) for w in _WORD_RE.findall(explanation)}
+    out = []
+    for req in requirements:
+        file, _, line = req.source.rpartition(":")
+        if file and line.isdigit() and req.name in named:
+            out.append(f"{req.source}: {req.text}")
+    return [f"written at {place}" for place in dict.fromkeys(out)]

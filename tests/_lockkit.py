@@ -27,11 +27,15 @@ UV_TAGS = (
 
 
 def make_wheel(folder: Path, name: str, version: str, requires: Sequence[str] = (),
-               tag: str = PURE) -> Path:
-    """Write a minimal valid wheel (METADATA, WHEEL, RECORD) and return its path."""
+               tag: str = PURE, headers: Sequence[str] = ()) -> Path:
+    """Write a minimal valid wheel (METADATA, WHEEL, RECORD) and return its path.
+
+    ``headers`` are more METADATA lines, e.g. "Requires-Python: >=3.14".
+    """
     module = name.replace("-", "_")
     dist_info = f"{module}-{version}.dist-info"
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    metadata += "".join(f"{h}\n" for h in headers)
     metadata += "".join(f"Requires-Dist: {r}\n" for r in requires)
     purelib = "true" if tag == PURE else "false"
     files = {
@@ -78,8 +82,8 @@ class LocalIndex:
         return self.simple.as_uri()
 
     def add(self, name: str, version: str, requires: Sequence[str] = (),
-            tag: str = PURE) -> Path:
-        wheel = make_wheel(self.files, name, version, requires, tag)
+            tag: str = PURE, headers: Sequence[str] = ()) -> Path:
+        wheel = make_wheel(self.files, name, version, requires, tag, headers)
         self.wheels[(name, version, tag)] = wheel
         self._write_pages()
         return wheel
@@ -117,6 +121,8 @@ class FakeRegistry:
     fail_on: str | None = None  # a reference whose lookup raises KeyboardInterrupt
     issued: dict[str, str] = field(default_factory=dict)  # digest -> reference
     gone: set[str] = field(default_factory=set)  # digests the registry dropped
+    # The platforms every image has a variant for, unless named in ``only``.
+    only: dict[str, set[str]] = field(default_factory=dict)  # reference -> platforms
 
     def digest(self, ref: str) -> str:
         self.calls.append(f"digest {ref}")
@@ -130,6 +136,10 @@ class FakeRegistry:
     def has(self, ref: str, digest: str) -> bool:
         self.calls.append(f"has {ref}@{digest}")
         return self.issued.get(digest) == ref and digest not in self.gone
+
+    def platforms(self, ref: str, digest: str) -> set[str]:
+        self.calls.append(f"platforms {ref}@{digest}")
+        return self.only.get(ref, {"linux/amd64", "linux/arm64"})
 
     def python_version(self, ref: str) -> str:
         self.calls.append(f"python {ref}")
