@@ -40,6 +40,10 @@ class Registry(Protocol):
         """Whether the image ``ref`` pinned at ``digest`` can still be had."""
         ...
 
+    def platforms(self, ref: str, digest: str) -> set[str]:
+        """The platforms ("linux/amd64", ...) the pinned image has a variant for."""
+        ...
+
 
 def split_reference(ref: str) -> tuple[str, str | None]:
     """Split ``repo[:tag][@digest]`` into the repository and the tag.
@@ -122,6 +126,29 @@ class DockerRegistry:
         except _failures() as exc:
             raise _engine_failure(f"could not look up {wanted}", exc) from exc
         return True
+
+    def platforms(self, ref: str, digest: str) -> set[str]:
+        """From the registry's manifest (list); a local-only image has its own."""
+        import docker.errors
+
+        wanted = pinned(ref, digest)
+        try:
+            data = self.client.images.get_registry_data(wanted)
+            found = data.attrs.get("Platforms") or []
+            return {f"{p.get('os')}/{p.get('architecture')}" for p in found}
+        except docker.errors.NotFound:
+            pass
+        except _failures() as exc:
+            raise _engine_failure(
+                f"could not read the platforms of {wanted}", exc
+            ) from exc
+        try:
+            attrs = self.client.images.get(wanted).attrs
+        except _failures() as exc:
+            raise _engine_failure(
+                f"could not read the platforms of {wanted}", exc
+            ) from exc
+        return {f"{attrs.get('Os')}/{attrs.get('Architecture')}"}
 
     def python_version(self, ref: str) -> str:
         try:

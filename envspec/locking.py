@@ -125,12 +125,10 @@ def make_lock(
     images: list[tuple[str, str, str, str]] = []  # version, image, digest, exact
     for version in py.versions:
         image = py.image_for(version)
-        # TODO: check that the image has a variant for every platform of the
-        # lock (an amd64-only image cannot serve linux/arm64); the registry
-        # data docker-py returns lists them, the Registry protocol does not yet.
         locked = previous.interpreters if previous else ()
         old = next((i.digest for i in locked if i.image == image), None)
         digest = _pin(registry, image, old, options, progress)
+        _check_platforms(registry, image, digest, spec, f"Python {version}")
         exact = _python_in(registry, image, digest, version, previous)
         images.append((version, image, digest, exact))
 
@@ -156,6 +154,7 @@ def make_lock(
         kept = {s.image: s.digest for s in previous.services} if previous else {}
         for svc in sorted(spec.services, key=lambda s: s.name):
             digest = _pin(registry, svc.image, kept.get(svc.image), options, progress)
+            _check_platforms(registry, svc.image, digest, spec, f"service {svc.name}")
             services.append(LockedImage(svc.name, svc.image, digest))
 
         # Results in spec order, so the error reported is the first interpreter's.
@@ -199,6 +198,47 @@ def _pin(
         progress(f"{image}@{old[:19]}… is no longer in its registry; re-pinning")
     progress(f"pinning {image}")
     return registry.digest(image)
+
+
+def _check_platforms(
+    registry: Registry,
+    image: str,
+    digest: str,
+    spec: Spec,
+    what: str,
+) -> None:
+    """Refuse an image with no variant for a platform the lock serves.
+
+    An amd64-only image would otherwise lock fine and fail on an arm64
+    laptop at its first build or pull.
+    """
+    platforms = sorted(spec.python.platforms)
+    has = registry.platforms(image, digest)
+    missing = [p for p in platforms if p not in has]
+    if missing:
+        raise InputError(
+            f"{_where(spec, 'platforms')}{what}: the image {image} has no variant "
+            f"for {', '.join(missing)} "
+            f"(it has {', '.join(sorted(has)) or 'none'}), and the lock must serve "
+            f"{', '.join(platforms)}",
+            hint="drop the platform from python.platforms, or name an image built "
+            "for it (python.image, or the service's version or image)",
+            title="Image lacks a platform",
+        )
+
+
+def _where(spec: Spec, key: str) -> str:
+    """``envspec.toml:LINE: `` for the first line that sets ``key``, if any."""
+    import re
+
+    try:
+        text = spec.path.read_text(encoding="utf-8-sig")
+    except OSError:
+        return ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return f"{spec.path.name}:{number}: "
+    return f"{spec.path.name}: "
 
 
 def _python_in(

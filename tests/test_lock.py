@@ -217,6 +217,24 @@ def test_package_without_distribution_for_a_platform_exits_2(
     assert not (project / "envspec.lock").exists()
 
 
+def test_image_without_a_variant_for_a_platform_exits_2(
+        project: Path, index: LocalIndex, registry: FakeRegistry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A service image built for amd64 only fails a lock that serves arm64 too,
+    naming the service, the image and the missing platform; nothing is written."""
+    registry.only["postgres:17"] = {"linux/amd64"}
+    write_spec(project, index, ["alpha"], services=DB,
+               platforms=("linux/amd64", "linux/arm64"))
+
+    assert lock(project) == 2
+
+    err = capsys.readouterr().err
+    assert "service db: the image postgres:17 has no variant for linux/arm64" in err
+    assert "envspec.toml:" in err  # the line that sets python.platforms
+    assert "python.platforms" in err
+    assert not (project / "envspec.lock").exists()
+
+
 def test_two_platforms_merge_hashes_and_mark_platform_only_packages(
         project: Path, index: LocalIndex, registry: FakeRegistry) -> None:
     """Locking two platforms keeps every platform's wheel hashes, and a package
