@@ -446,6 +446,14 @@ def _failure(
         )
     if "no solution found" in lowered or "unsatisfiable" in lowered:
         unknown = "was not found in the" in lowered
+        if not unknown and re.search(r"requires Python [<>=!~]", stderr):
+            return ResolutionError(
+                f"the requirements cannot be resolved for {target.describe()}:\n"
+                f"  {explanation}",
+                hint=f"pin a release that supports Python {target.python}, or "
+                "change python.versions to a Python the package supports",
+                title="Python too old or new",
+            )
         return ResolutionError(
             f"the requirements cannot be resolved for {target.describe()}:\n"
             f"  {explanation}",
