@@ -102,6 +102,33 @@ def _configure_logging(verbosity: int) -> None:
     root.setLevel(level)
 
 
+def interrupted(command: str, directory: Path, written: Sequence[Path]) -> str:
+    """What an interrupted command had done, and what is left as it was."""
+    lines = [f"interrupted: `envspec {command}` stopped before it finished."]
+    if written:
+        names = ", ".join(
+            sorted({os.path.relpath(p.resolve(), directory.resolve()) for p in written})
+        )
+        lines.append(
+            f"It had already written {names}, each complete; every other "
+            "file is as it was."
+        )
+    else:
+        lines.append(
+            "Nothing on disk was changed: the lock, the generated files and "
+            ".env are as they were."
+        )
+    if command in ("build", "up"):
+        lines.append("Every image keeps its tag until a build of it completes.")
+    if command == "up":
+        lines.append(
+            "Containers it started keep running (`envspec status` shows them, "
+            "`envspec down` stops them); no data volume was touched."
+        )
+    lines.append("  hint: run the command again to finish it")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -124,8 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: -C {args.directory}: no such folder", file=sys.stderr)
         return 2
 
+    from envspec import fsutil, procs
+
+    already = len(fsutil.committed())
     try:
-        return int(args.handler(ctx, args))
+        with procs.stop_children_on_sigint():
+            return int(args.handler(ctx, args))
     except EnvspecError as exc:
         print(exc.render(), file=sys.stderr)
         if ctx.json:
@@ -143,10 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return exc.exit_code
     except KeyboardInterrupt:
-        print(
-            "\ninterrupted: files on disk are as they were before this command",
-            file=sys.stderr,
-        )
+        written = fsutil.committed()[already:]
+        print("\n" + interrupted(args.command, ctx.directory, written), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

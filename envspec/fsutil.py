@@ -18,6 +18,10 @@ from pathlib import Path
 
 from envspec.errors import RunError
 
+# Every file this process has replaced, in order: what an interrupted command
+# had already finished (see :func:`committed`).
+_committed: list[Path] = []
+
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` in one step."""
@@ -52,6 +56,7 @@ def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
         with _signals_held():
             for path, temp in temps.items():
                 os.replace(temp, path)
+                _committed.append(path)
     except OSError as exc:
         # A full disk fails write() or fsync(), whose error names no file.
         failed = current if current is not None else exc.filename
@@ -65,6 +70,11 @@ def write_many(files: Mapping[Path, bytes], mode: int | None = None) -> None:
         for temp in temps.values():
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
+
+
+def committed() -> tuple[Path, ...]:
+    """The files this process has replaced so far, each complete, in order."""
+    return tuple(_committed)
 
 
 @contextlib.contextmanager

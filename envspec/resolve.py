@@ -270,10 +270,11 @@ def compile_once(request: Request, target: Target) -> list[LockedPackage]:
 def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "NO_COLOR": "1"}
     log.debug("running %s", " ".join(argv), extra={"argv": argv})
+    from envspec import procs
+
     try:
-        return subprocess.run(
-            argv, cwd=cwd, env=env, capture_output=True, text=True, check=False
-        )
+        # Through procs: a SIGINT must stop uv, whose waiter is a worker thread.
+        return procs.run(argv, cwd=cwd, env=env)
     except OSError as exc:
         raise RunError(
             f"could not run uv ({argv[0]}): {exc}",
