@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, RichLog, Static
@@ -22,7 +24,7 @@ from tui.app import EnvspecApp
 from tui.build import BuildPane, bar
 from tui.fake import FakeBackend
 from tui.help import HelpScreen
-from tui.lock import LockPane, matches
+from tui.lock import LockPane, matches, via_text
 from tui.modals import ConfirmScreen, ErrorScreen
 from tui.models import LockRow
 
@@ -149,6 +151,16 @@ def test_filter_matches_name_version_and_origin() -> None:
     assert matches(row, "gunicorn")
     assert matches(row, "24.2 pack")
     assert not matches(row, "django")
+
+
+def test_via_names_what_fits_and_counts_the_rest() -> None:
+    """The Via column names as many origins as fit and counts the others."""
+    via = ("dj-database-url", "djangorestframework", "envspec.toml")
+    assert via_text(via, 60) == "dj-database-url, djangorestframework, envspec.toml"
+    assert via_text(via, 40) == "dj-database-url, djangorestframework +1"
+    assert via_text(via, 20) == "dj-database-url +2"
+    assert via_text(via, 12) == "dj-database…"
+    assert via_text((), 12) == ""
 
 
 @sync
@@ -355,8 +367,8 @@ async def test_build_shows_each_step_and_the_log() -> None:
         await settle(pilot)
         steps = cells(app.query_one("#build-steps", DataTable))
         assert len(steps) == 5
-        assert steps[2][2:] == ["done", "4.2 s"]
-        assert steps[0][2] == "cached"
+        assert steps[2][:2] == ["done", "4.2 s"]
+        assert steps[0][0] == "cached"
         images = cells(app.query_one("#build-images", DataTable))
         assert images == [["bookshelf-app:3.13", "██████████ 5/5", "built"]]
         log = app.query_one("#build-log", RichLog)
@@ -372,8 +384,8 @@ async def test_a_failed_step_is_shown_with_its_output() -> None:
         await pilot.press("4", "b")
         await settle(pilot)
         steps = cells(app.query_one("#build-steps", DataTable))
-        assert steps[-1][1:3] == ["[3/5] RUN uv pip sync /tmp/requirements.txt",
-                                  "FAILED"]
+        assert steps[-1][0] == "FAILED"
+        assert steps[-1][3] == "[3/5] RUN uv pip sync /tmp/requirements.txt"
         failure = app.query_one("#build-failure", Static)
         assert failure.has_class("-shown")
         assert "| error: no matching dist" in text_of(app, "#build-failure")
@@ -397,7 +409,7 @@ async def test_cancel_stops_a_running_build() -> None:
         await settle(pilot)
         assert not pane.running
         assert "cancelled" in str(app.query_one("#build-status", Label).render())
-        assert cells(steps)[-1][2] == "running"
+        assert cells(steps)[-1][0] == "running"
 
 
 @sync
@@ -485,7 +497,9 @@ async def test_help_lists_every_action_and_closes() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#dialog-text", Static).render())
+        console = Console(width=100, file=io.StringIO(), record=True)
+        console.print(app.screen.query_one("#dialog-text", Static).content)
+        text = console.export_text()
         for action in ACTIONS:
             if action.show:
                 assert action.title in text

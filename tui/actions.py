@@ -21,11 +21,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Action:
     key: str  # Textual key name(s)
-    title: str  # shown in the footer, the palette and the help
+    title: str  # shown in the palette and the help
     help: str  # one sentence
     tab: str  # the pane it acts on ("" for the whole app)
     action: str  # the action method name, without "action_"
     show: bool = True  # shown in the footer
+    footer: str = ""  # a shorter title for the footer; "" uses the title
+    group: str = ""  # keys of one group share one label in the footer
 
 
 TABS = (
@@ -35,6 +37,29 @@ TABS = (
     ("build", "Build"),
     ("services", "Services"),
 )
+
+
+def _one_and_all(key: str, verb: str, action: str) -> tuple[Action, Action]:
+    """A service verb: the key acts on the selected service, shifted on all."""
+    return (
+        Action(
+            key,
+            verb,
+            f"{verb} the selected service.",
+            "services",
+            action,
+            group=verb,
+        ),
+        Action(
+            key.upper(),
+            f"{verb} all",
+            f"{verb} the whole stack.",
+            "services",
+            f"{action}_all",
+            group=verb,
+        ),
+    )
+
 
 ACTIONS: tuple[Action, ...] = (
     *(
@@ -70,6 +95,7 @@ ACTIONS: tuple[Action, ...] = (
         "Resolve the spec and show what a re-lock would change, without writing.",
         "lock",
         "preview",
+        footer="Preview",
     ),
     Action(
         "l",
@@ -80,19 +106,21 @@ ACTIONS: tuple[Action, ...] = (
         "relock",
     ),
     Action(
+        "u",
+        "Upgrade package",
+        "Re-lock upgrading only the selected package, after showing the changes.",
+        "lock",
+        "upgrade_selected",
+        group="Upgrade",
+    ),
+    Action(
         "U",
         "Upgrade all",
         "Re-lock with every package at its newest allowed "
         "version, after showing the changes.",
         "lock",
         "upgrade_all",
-    ),
-    Action(
-        "u",
-        "Upgrade package",
-        "Re-lock upgrading only the selected package, after showing the changes.",
-        "lock",
-        "upgrade_selected",
+        group="Upgrade",
     ),
     Action(
         "v",
@@ -101,6 +129,7 @@ ACTIONS: tuple[Action, ...] = (
         "against the previous lock's files.",
         "files",
         "cycle_view",
+        footer="View",
     ),
     Action(
         "w",
@@ -108,31 +137,50 @@ ACTIONS: tuple[Action, ...] = (
         "Write the generated files that differ from the lock's render.",
         "files",
         "write",
+        footer="Write",
     ),
     Action(
         "b", "Build", "Build every image of the lock, step by step.", "build", "build"
     ),
-    Action("x", "Cancel build", "Stop the running build.", "build", "cancel"),
-    Action("s", "Start", "Start the selected service.", "services", "start"),
-    Action("S", "Start all", "Start the whole stack.", "services", "start_all"),
-    Action("t", "Stop", "Stop the selected service.", "services", "stop"),
-    Action("T", "Stop all", "Stop the whole stack.", "services", "stop_all"),
-    Action("r", "Restart", "Restart the selected service.", "services", "restart"),
-    Action("R", "Restart all", "Restart the whole stack.", "services", "restart_all"),
+    Action(
+        "x",
+        "Cancel build",
+        "Stop the running build.",
+        "build",
+        "cancel",
+        footer="Cancel",
+    ),
+    *_one_and_all("s", "Start", "start"),
+    *_one_and_all("t", "Stop", "stop"),
+    *_one_and_all("r", "Restart", "restart"),
     Action(
         "f",
         "Follow logs",
         "Follow the selected service's logs, or stop following them.",
         "services",
         "follow",
+        footer="Logs",
     ),
 )
 
 
 def bindings_for(tab: str) -> list[BindingType]:
-    """The key bindings of one pane ("" for the app's own)."""
+    """The key bindings of one pane ("" for the app's own).
+
+    The footer shows each binding's short title; the keys of one group (a
+    verb on the selected service and on all) share one label there.
+    """
     return [
-        Binding(a.key, a.action, a.title, show=a.show) for a in ACTIONS if a.tab == tab
+        Binding(
+            a.key,
+            a.action,
+            a.footer or a.title,
+            show=a.show,
+            tooltip=a.help,
+            group=Binding.Group(a.group) if a.group else None,
+        )
+        for a in ACTIONS
+        if a.tab == tab
     ]
 
 

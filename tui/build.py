@@ -15,15 +15,16 @@ import threading
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Label, RichLog, Static
+from textual.widgets import Label, RichLog, Static
 
 from envspec.errors import EnvspecError
 from tui.actions import bindings_for
 from tui.backend import Cancelled
 from tui.models import BuildUpdate
 from tui.pane import Pane
+from tui.table import Table
 
-_STEP_RE = re.compile(r"^\[(?:[^\]]* )?(\d+)/(\d+)\]")
+_STEP_RE = re.compile(r"^\[(?:([^\]]*) )?(\d+)/(\d+)\]")
 _MARKS = {"started": "running", "done": "done", "cached": "cached", "failed": "FAILED"}
 
 
@@ -51,21 +52,28 @@ class BuildPane(Pane):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.cancel_event: threading.Event | None = None
-        self.totals: dict[str, int] = {}
+        self.totals: dict[str, dict[str, int]] = {}  # image -> stage -> steps
         self.finished_steps: dict[str, set[str]] = {}
+        self.failed_step = ""
 
     def compose(self) -> ComposeResult:
-        yield Label("No build yet. Press b to build the images.", id="build-status")
-        images: DataTable[str] = DataTable(id="build-images", cursor_type="none")
+        yield Label(
+            "No build yet. Press b to build the images.",
+            id="build-status",
+            markup=False,
+        )
+        images = Table(id="build-images", cursor_type="none")
         for label in ("Image", "Progress", "State"):
             images.add_column(label, key=label.lower())
         yield images
-        steps: DataTable[str] = DataTable(id="build-steps", cursor_type="row")
-        for label in ("Image", "Step", "State", "Time"):
+        steps = Table(id="build-steps", cursor_type="row")
+        # The short columns first, so that a long step never pushes them
+        # off a narrow screen.
+        for label in ("State", "Time", "Image", "Step"):
             steps.add_column(label, key=label.lower())
         yield steps
         yield Static("", id="build-failure", markup=False)
-        yield RichLog(id="build-log", max_lines=2000, wrap=False, markup=False)
+        yield RichLog(id="build-log", max_lines=2000, wrap=True, markup=False)
 
     def reload(self) -> None:
         """Nothing to fetch: the build tab shows the last build of this session."""
@@ -109,11 +117,12 @@ class BuildPane(Pane):
                 "The build was stopped.", title="Build cancelled", severity="warning"
             )
         except EnvspecError as exc:
-            status.update(f"Build failed: {exc.message.splitlines()[0]}")
+            where = f" at {self.failed_step}" if self.failed_step else ""
+            status.update(f"Build failed{where}; what it said is below.")
             failure = self.query_one("#build-failure", Static)
             failure.update(exc.message + (f"\n\nhint: {exc.hint}" if exc.hint else ""))
             failure.add_class("-shown")
-            self.report(exc)
+            self.report(exc, shown=True)
         else:
             status.update("Build finished: every image is built.")
             self.notify("Every image is built.", title="Build finished")
@@ -130,8 +139,9 @@ class BuildPane(Pane):
     def _reset(self) -> None:
         self.totals.clear()
         self.finished_steps.clear()
-        self.query_one("#build-images", DataTable).clear()
-        self.query_one("#build-steps", DataTable).clear()
+        self.failed_step = ""
+        self.query_one("#build-images", Table).clear()
+        self.query_one("#build-steps", Table).clear()
         self.query_one("#build-log", RichLog).clear()
         failure = self.query_one("#build-failure", Static)
         failure.update("")
@@ -140,42 +150,69 @@ class BuildPane(Pane):
     @on(Progress)
     def _progress(self, message: Progress) -> None:
         update = message.update
-        log = self.query_one("#build-log", RichLog)
-        images = self.query_one("#build-images", DataTable)
-        steps = self.query_one("#build-steps", DataTable)
-
-        if update.image not in self.finished_steps:
-            self.finished_steps[update.image] = set()
-            images.add_row(update.image, bar(0, 0), "queued", key=update.image)
-
         if update.kind in ("log", "message"):
             prefix = f"{update.image} | " if update.image else ""
-            log.write(prefix + update.text)
+            self.query_one("#build-log", RichLog).write(prefix + update.text)
+            return
+        if not update.image:
             return
 
+        images = self.query_one("#build-images", Table)
+        if update.image not in self.finished_steps:
+            self.finished_steps[update.image] = set()
+            self.totals[update.image] = {}
+            images.add_text_row(update.image, bar(0, 0), "queued", key=update.image)
         if update.step:
-            match = _STEP_RE.match(update.step)
-            if match:
-                self.totals[update.image] = int(match.group(2))
-            key = f"{update.image}\0{update.step}"
-            took = f"{update.seconds:.1f} s" if update.seconds is not None else ""
-            state = _MARKS.get(update.kind, update.kind)
-            if key in steps.rows:
-                steps.update_cell(key, "state", state)
-                steps.update_cell(key, "time", took)
-            else:
-                steps.add_row(update.image, update.step, state, took, key=key)
-            steps.move_cursor(row=steps.get_row_index(key))
-            if update.kind in ("done", "cached", "failed"):
-                self.finished_steps[update.image].add(update.step)
-            if update.kind == "failed":
-                log.write(f"{update.image} | FAILED {update.step}: {update.text}")
+            self._step(update)
 
         done = len(self.finished_steps[update.image])
-        state = {"finished": "built", "failed": "failed"}.get(update.kind, "building")
-        if update.kind == "queued":
-            state = "queued"
-        images.update_cell(
-            update.image, "progress", bar(done, self.totals.get(update.image, 0))
-        )
-        images.update_cell(update.image, "state", state)
+        total = sum(self.totals[update.image].values())
+        images.set_text(update.image, "progress", bar(done, total))
+        images.set_text(update.image, "state", _image_state(update))
+
+    def _step(self, update: BuildUpdate) -> None:
+        """Add or update one step's row, and count it when it is over."""
+        steps = self.query_one("#build-steps", Table)
+        numbered = _STEP_RE.match(update.step)
+        if numbered:
+            # A multi-stage build numbers each stage's steps on its own:
+            # [base 1/2], [app 1/4]. The image's total is their sum.
+            stage, total = numbered.group(1) or "", int(numbered.group(3))
+            self.totals[update.image][stage] = total
+
+        key = f"{update.image}\0{update.step}"
+        took = f"{update.seconds:.1f} s" if update.seconds is not None else ""
+        state = _MARKS.get(update.kind, update.kind)
+        if key in steps.rows:
+            steps.set_text(key, "state", state)
+            steps.set_text(key, "time", took)
+        else:
+            # State, Time and the padding of every cell take 24 columns.
+            text = _fit(update.step, steps.size.width - len(update.image) - 24)
+            steps.add_text_row(state, took, update.image, text, key=key)
+        steps.move_cursor(row=steps.get_row_index(key))
+
+        if numbered and update.kind in ("done", "cached", "failed"):
+            self.finished_steps[update.image].add(update.step)
+        if update.kind == "failed":
+            self.failed_step = update.step
+            self.query_one("#build-log", RichLog).write(
+                f"{update.image} | FAILED {update.step}: {update.text}"
+            )
+
+
+def _image_state(update: BuildUpdate) -> str:
+    """What the images table says of an image after one of its events."""
+    if update.kind == "finished":
+        return update.text or "built"
+    return {"queued": "queued", "failed": "failed"}.get(update.kind, "building")
+
+
+def _fit(step: str, width: int) -> str:
+    """A step's command on one line, cut with an ellipsis to ``width``.
+
+    The table keeps its columns on screen; the log has the whole command.
+    """
+    text = " ".join(step.split())
+    width = max(width, 24)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envspec.errors import EnvspecError, InputError, RunError
+from envspec.errors import EnvspecError, InputError, RunError, StaleError
 from envspec.lockfile import Lock, loads, lock_path, read_lock
 from envspec.spec import Spec, find_spec, load_spec
 from tui.backend import Cancelled
@@ -54,7 +54,9 @@ class EnvspecBackend:
     """One project folder, worked on through ``envspec``'s functions."""
 
     def __init__(self, directory: Path, engine: Engine | None = None) -> None:
-        self._directory = directory
+        # Absolute, so that the header and the overview name the folder
+        # rather than ".".
+        self._directory = directory.resolve()
         self._engine = engine
         # The lock as it was before this session last wrote one: the files
         # tab diffs against its render. Until then, git's committed lock.
@@ -253,7 +255,15 @@ class EnvspecBackend:
         from envspec import stack
 
         project = stack.load_project(self._spec())
-        stack.check_lock(project, fix=stack.command_for(self._directory, "lock"))
+        try:
+            stack.check_lock(project, fix="envspec lock")
+        except StaleError as exc:
+            # The CLI's hint names a command; here the fix is two keys away.
+            raise StaleError(
+                exc.message,
+                hint="press 2 for the Lock tab, then l to re-lock (or U to upgrade)",
+                title=exc.title,
+            ) from exc
         return project
 
     def build(
@@ -300,9 +310,9 @@ class EnvspecBackend:
             image = "-"  # absent, or envspec cannot tell
             if st.state != "absent" and st.matches_lock is not None:
                 image = "current" if st.matches_lock else "stale"
-            rows.append(
-                ServiceRow(st.service, st.state, st.health or "", ports, image, st.note)
-            )
+            # A stopped container keeps its last health; it says nothing now.
+            health = (st.health or "") if st.state == "running" else ""
+            rows.append(ServiceRow(st.service, st.state, health, ports, image, st.note))
         return rows
 
     def start(self, service: str | None = None) -> None:
@@ -352,6 +362,20 @@ class EnvspecBackend:
         from envspec import stack
 
         spec = self._spec()
+        running = {
+            c.service
+            for c in self.engine.containers(spec.name)
+            if c.state == "running" and not c.oneoff
+        }
+        if not running or (service is not None and service not in running):
+            # `docker compose restart` would succeed doing nothing.
+            what = "the stack" if service is None else service
+            key = "S" if service is None else "s"
+            raise RunError(
+                f"{what} is not running, so there is nothing to restart",
+                hint=f"press {key} to start {what}",
+                title="Not running",
+            )
         args = ["restart"] if service is None else ["restart", service]
         self._compose(stack.usable_compose_file(spec), spec.name, args, "restart")
 

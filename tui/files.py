@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -31,6 +32,12 @@ _VIEW_TITLES = {
     "previous": "diff against the previous lock's files",
 }
 _BADGES = {"new": "+", "current": "=", "changed": "~", "edited": "!", "obsolete": "x"}
+_BADGE_STYLES = {
+    "new": "green",
+    "changed": "yellow",
+    "edited": "bold red",
+    "obsolete": "red",
+}
 
 
 class FilesPane(Pane):
@@ -47,11 +54,14 @@ class FilesPane(Pane):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield OptionList(id="files-list")
+            with Vertical(id="files-left"):
+                yield OptionList(id="files-list")
+                yield Static(_legend(), id="files-legend")
             with Vertical(id="files-right"):
-                yield Label("", id="files-title")
-                with VerticalScroll(id="files-scroll"):
-                    yield Static("", id="files-body")
+                yield Label("", id="files-title", markup=False)
+                # Scrolls both ways: generated lines are not wrapped.
+                with ScrollableContainer(id="files-scroll"):
+                    yield Static("", id="files-body", markup=False)
 
     def on_mount(self) -> None:
         self.reload()
@@ -73,13 +83,7 @@ class FilesPane(Pane):
         options = self.query_one("#files-list", OptionList)
         keep = options.highlighted or 0
         options.clear_options()
-        options.add_options(
-            Option(
-                f"{_BADGES.get(f.status, '?')} {f.path.split('/', 1)[-1]} ({f.status})",
-                id=f.path,
-            )
-            for f in files
-        )
+        options.add_options(Option(_entry(f), id=f.path) for f in files)
         if files:
             options.highlighted = min(keep, len(files) - 1)
         self._show()
@@ -110,7 +114,7 @@ class FilesPane(Pane):
         if self.view == "file":
             body.update(
                 Syntax(
-                    file.text,
+                    file.text.rstrip("\n"),
                     file.language,
                     theme="ansi_dark",
                     line_numbers=True,
@@ -157,11 +161,39 @@ class FilesPane(Pane):
         except EnvspecError as exc:
             self.report(exc)
             return
-        self.notify(
-            f"{len(written)} file(s) written: {', '.join(written)}",
-            title="Files written",
-        )
+        self.notify(_written(written), title="Files written", markup=False)
         self.post_message(Pane.Changed("files"))
+
+
+def _entry(file: FileView) -> Text:
+    """A file in the list: its status badge, coloured, and its name."""
+    badge = _BADGES.get(file.status, "?")
+    style = _BADGE_STYLES.get(file.status, "")
+    name = file.path.split("/", 1)[-1]
+    return Text.assemble((badge, style), " ", name, no_wrap=True, overflow="ellipsis")
+
+
+def _legend() -> Text:
+    """What the badges mean, under the list, in two short lines."""
+    parts: list[str | tuple[str, str]] = []
+    for status, end in (
+        ("new", "  "),
+        ("changed", "\n"),
+        ("edited", "  "),
+        ("current", ""),
+    ):
+        parts += [(_BADGES[status], _BADGE_STYLES.get(status, "")), f" {status}{end}"]
+    return Text.assemble(*parts)
+
+
+def _written(paths: list[str]) -> str:
+    """A short account of what a write did, for its toast."""
+    if not paths:
+        return "Nothing needed writing."
+    if len(paths) <= 2:
+        return f"Wrote {' and '.join(paths)}."
+    folder = paths[0].rsplit("/", 1)[0] if "/" in paths[0] else "."
+    return f"Wrote {len(paths)} files in {folder}/."
 
 
 def _diff(text: str | None, same: str) -> Syntax | str:

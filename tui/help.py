@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -13,23 +15,38 @@ from textual.widgets import Label, Static
 from tui.actions import ACTIONS, TABS, key_label
 
 
-def help_text() -> str:
-    """The keys, grouped by where they work."""
-    lines = [
-        "Everywhere",
-        "  1-5      switch tab (Overview, Lock, Files, Build, Services)",
-        "  ctrl+p   command palette: every action by name",
+def help_table() -> Table:
+    """The keys in two columns; a long sentence wraps under its own column."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(ratio=1)
+    for number, (title, rows) in enumerate(_groups()):
+        if number:
+            grid.add_row("", "")
+        grid.add_row(Text(title, style="bold"), "")
+        for key, text in rows:
+            grid.add_row(Text(f"  {key}"), Text(text))
+    return grid
+
+
+def _groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(key, "Title: sentence")]) for the app and each tab."""
+    everywhere = [
+        ("1-5", "Switch tab: " + ", ".join(title for _, title in TABS) + "."),
+        ("ctrl+p", "Command palette: every action by name."),
     ]
-    groups = [("", "")] + [(tab, title) for tab, title in TABS]
-    for tab, title in groups:
-        actions = [a for a in ACTIONS if a.tab == tab and a.show]
-        if not actions:
-            continue
-        if tab:
-            lines += ["", title]
-        for action in actions:
-            lines.append(f"  {key_label(action):<8} {action.title}: {action.help}")
-    return "\n".join(lines)
+    groups = [("Everywhere", everywhere)]
+    for tab, title in [("", ""), *TABS]:
+        rows = [
+            (key_label(a), f"{a.title}: {a.help}")
+            for a in ACTIONS
+            if a.tab == tab and a.show
+        ]
+        if not tab:
+            everywhere += rows
+        elif rows:
+            groups.append((title, rows))
+    return groups
 
 
 class HelpScreen(ModalScreen[None]):
@@ -43,5 +60,5 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="-help"):
             yield Label("envspec: keys", id="dialog-title")
             with VerticalScroll(id="dialog-body"):
-                yield Static(help_text(), markup=False, id="dialog-text")
+                yield Static(help_table(), id="dialog-text")
             yield Label("Esc closes this help.", id="help-footer")

@@ -11,13 +11,14 @@ import asyncio
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from envspec.errors import EnvspecError
 from tui.actions import bindings_for
 from tui.modals import ConfirmScreen
 from tui.models import LockPlan, LockRow
 from tui.pane import Pane
+from tui.table import Table
 
 
 def describe_plan(plan: LockPlan) -> str:
@@ -34,6 +35,21 @@ def describe_plan(plan: LockPlan) -> str:
             )
         lines.append(f"  {change.describe()}")
     return "\n".join(lines)
+
+
+def via_text(via: tuple[str, ...], width: int) -> str:
+    """What pulled a package in, in at most ``width`` characters.
+
+    Names that do not fit are counted instead ("django +2"); the filter
+    still matches every one of them.
+    """
+    for shown in range(len(via), 0, -1):
+        rest = len(via) - shown
+        text = ", ".join(via[:shown]) + (f" +{rest}" if rest else "")
+        if len(text) <= width:
+            return text
+    text = via[0] if via else ""
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
 def matches(row: LockRow, needle: str) -> bool:
@@ -56,15 +72,16 @@ class LockPane(Pane):
         self.rows: list[LockRow] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Filter packages (/)", id="lock-filter")
-        table: DataTable[str] = DataTable(
-            id="lock-table", cursor_type="row", zebra_stripes=True
+        yield Input(
+            placeholder="Filter packages by name, version or origin (/)",
+            id="lock-filter",
+            compact=True,
         )
-        table.add_columns("Python", "Package", "Version", "Via")
-        yield table
+        yield Table(id="lock-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="lock-changes", markup=False)
 
     def on_mount(self) -> None:
+        self._fill()  # the headers, until the rows arrive
         self.reload()
 
     def reload(self) -> None:
@@ -87,18 +104,46 @@ class LockPane(Pane):
 
     def _fill(self) -> None:
         needle = self.query_one("#lock-filter", Input).value
-        table = self.query_one("#lock-table", DataTable)
-        table.clear()
+        table = self.query_one("#lock-table", Table)
+        keep = self.selected()
+        # Columns only ever widen; new ones start from the new rows' widths.
+        table.clear(columns=True)
+        for label in ("Python", "Package", "Version", "Via"):
+            table.add_column(label, key=label.lower())
+        width = self._via_width(table)
         for row in self.rows:
             if matches(row, needle):
-                table.add_row(
+                table.add_text_row(
                     row.interpreter,
                     row.name,
                     row.version,
-                    ", ".join(row.via),
+                    via_text(row.via, width),
                     key=f"{row.interpreter}:{row.name}",
                 )
+        if keep is not None:
+            key = f"{keep.interpreter}:{keep.name}"
+            if key in table.rows:
+                table.move_cursor(row=table.get_row_index(key), scroll=False)
         self.border_subtitle = f"{table.row_count} of {len(self.rows)} packages"
+
+    def _via_width(self, table: Table) -> int:
+        """Room left for the Via column once the others are laid out."""
+        if not table.size.width:
+            return 80  # not laid out yet; the resize that follows refills
+        widest = [
+            max([len(label), *(len(getattr(r, attr)) for r in self.rows)])
+            for label, attr in (
+                ("Python", "interpreter"),
+                ("Package", "name"),
+                ("Version", "version"),
+            )
+        ]
+        # Two columns of padding per cell, two for the vertical scrollbar.
+        return max(table.size.width - sum(widest) - 2 * 4 - 2, 12)
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self._fill()
 
     @on(Input.Changed, "#lock-filter")
     def _filter(self) -> None:
@@ -109,7 +154,7 @@ class LockPane(Pane):
         self.query_one("#lock-table").focus()
 
     def selected(self) -> LockRow | None:
-        table = self.query_one("#lock-table", DataTable)
+        table = self.query_one("#lock-table", Table)
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -144,8 +189,11 @@ class LockPane(Pane):
     async def plan(self, upgrade: str, write: bool) -> None:
         """Resolve in a thread, show the changes, then ask before writing."""
         what = {"": "the spec", "all": "every package"}.get(upgrade, upgrade)
+        doing = {"": "Re-locking", "all": "Upgrading every package"}.get(
+            upgrade, f"Upgrading {upgrade}"
+        )
         panel = self.query_one("#lock-changes", Static)
-        panel.update(f"Resolving {what}…")
+        panel.update(f"{doing}: resolving…")
         panel.add_class("-shown")
         try:
             plan = await asyncio.to_thread(self.backend.plan_lock, upgrade)
@@ -155,9 +203,9 @@ class LockPane(Pane):
             return
         text = describe_plan(plan)
         panel.update(
-            f"A re-lock ({what}) would make these changes:\n{text}"
+            f"{doing} would make these changes:\n{text}"
             if plan.changes
-            else f"A re-lock ({what}) changes no package."
+            else f"{doing} changes no package."
         )
         if not write:
             return

@@ -30,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.title_text, id="dialog-title")
+            yield Label(self.title_text, id="dialog-title", markup=False)
             with VerticalScroll(id="dialog-body"):
                 yield Static(self.body, markup=False, id="dialog-text")
             with Horizontal(id="dialog-buttons"):
@@ -59,7 +59,7 @@ class ErrorScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-error"):
-            yield Label(self.exc.title, id="dialog-title")
+            yield Label(self.exc.title, id="dialog-title", markup=False)
             with VerticalScroll(id="dialog-body"):
                 yield Static(self._text(), markup=False, id="dialog-text")
             with Horizontal(id="dialog-buttons"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -12,6 +13,8 @@ from textual.widgets import Static
 from envspec.errors import EnvspecError
 from tui.models import EngineState, Overview
 from tui.pane import Pane
+
+FILES_LISTED = 4  # pending generated files named here; the Files tab has all
 
 _LOCK_WORDS = {
     "fresh": "fresh: it matches the spec",
@@ -26,7 +29,9 @@ class OverviewPane(Pane):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("Reading the spec…", id="ov-project", classes="section")
+            yield Static(
+                "Reading the spec…", id="ov-project", classes="section", markup=False
+            )
             yield Static("", id="ov-interpreters", classes="section", markup=False)
             yield Static("", id="ov-services", classes="section", markup=False)
             yield Static("", id="ov-lock", classes="section", markup=False)
@@ -61,7 +66,9 @@ class OverviewPane(Pane):
 
     def show(self, overview: Overview) -> None:
         project = self.query_one("#ov-project", Static)
-        project.update(f"[b]{overview.project}[/b]   {overview.directory}")
+        project.update(
+            Text.assemble((overview.project, "bold"), "   ", str(overview.directory))
+        )
 
         lines = ["Interpreters"]
         for interp in overview.interpreters:
@@ -91,7 +98,11 @@ class OverviewPane(Pane):
             head = "Generated files: current, they match the lock"
         else:
             head = "Generated files: out of date, press 3 then w to write them"
-        lines = [head, *(f"  {detail}" for detail in files.details)]
+        details = list(files.details)
+        if len(details) > FILES_LISTED:
+            rest = len(details) - FILES_LISTED + 1
+            details[FILES_LISTED - 1 :] = [f"… and {rest} more on the Files tab"]
+        lines = [head, *(f"  {detail}" for detail in details)]
         self._state("#ov-files", "\n".join(lines), bool(files.current))
 
     def show_engine(self, state: EngineState) -> None:

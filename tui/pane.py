@@ -21,12 +21,22 @@ class _HasBackend(Protocol):
     backend: Backend
 
 
-def toast_text(exc: EnvspecError) -> str:
-    """An error's sentence, and what to do about it when envspec knows."""
-    text = exc.message
+TOAST_LINES = 4  # a longer message is cut there; the rest is on the pane
+
+
+def toast_text(exc: EnvspecError, brief: bool = False) -> str:
+    """An error's sentence, and what to do about it when envspec knows.
+
+    A toast is read at a glance: the message keeps its first line only when
+    ``brief``, else its first TOAST_LINES lines, and the hint follows.
+    """
+    lines = exc.message.splitlines() or [""]
+    keep = lines[:1] if brief else lines[:TOAST_LINES]
+    if len(lines) > len(keep):
+        keep[-1] += " …"
     if exc.hint:
-        text += f"\n{exc.hint}"
-    return text
+        keep.append(exc.hint)
+    return "\n".join(keep)
 
 
 class Pane(Vertical):
@@ -52,20 +62,35 @@ class Pane(Vertical):
     def backend(self) -> Backend:
         return cast(_HasBackend, self.app).backend
 
-    def report(self, exc: EnvspecError) -> None:
-        """Show a failed operation as an error toast."""
-        self.notify(toast_text(exc), title=exc.title, severity="error", timeout=8)
+    def report(self, exc: EnvspecError, shown: bool = False) -> None:
+        """Show a failed operation as an error toast.
+
+        ``shown`` says the pane shows the whole message itself (the build's
+        failure panel): the toast then carries only its first line.
+        """
+        self.notify(
+            toast_text(exc, brief=shown),
+            title=exc.title,
+            severity="error",
+            timeout=8,
+            markup=False,
+        )
 
     def reload(self) -> None:
         """Fetch this pane's data again (in a worker)."""
         raise NotImplementedError
 
     def focus_first(self) -> None:
-        """Give focus to the pane's main widget."""
+        """Give focus to the pane's main widget, before the next key is read.
+
+        ``Widget.focus`` only takes effect after the events already queued,
+        so a key typed right after the tab key (``5`` then ``S``) would go
+        to the old tab; setting the screen's focus at once avoids that.
+        """
         if self.FOCUS:
-            self.query_one(self.FOCUS).focus()
+            self.screen.set_focus(self.query_one(self.FOCUS))
             return
         for widget in self.query("*"):
             if widget.focusable:
-                widget.focus()
+                self.screen.set_focus(widget)
                 return

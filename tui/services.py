@@ -14,15 +14,17 @@ import threading
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Label, RichLog
+from textual.widgets import Label, RichLog
 
 from envspec.errors import EnvspecError
 from tui.actions import bindings_for
 from tui.models import ServiceRow
 from tui.pane import Pane
+from tui.table import Table
 
 REFRESH_SECONDS = 2.0
 _COLUMNS = ("Service", "State", "Health", "Ports", "Image", "Detail")
+_HINT = "S starts the stack, s the selected service; f follows its logs."
 
 
 class ServicesPane(Pane):
@@ -43,15 +45,19 @@ class ServicesPane(Pane):
         super().__init__(id=id)
         self.rows: list[ServiceRow] = []
         self.following: str | None = None
+        self._unreadable = False  # the last refresh failed
         self._stop_logs: threading.Event | None = None
 
     def compose(self) -> ComposeResult:
-        table: DataTable[str] = DataTable(id="services-table", cursor_type="row")
+        table = Table(id="services-table", cursor_type="row")
         for label in _COLUMNS:
             table.add_column(label, key=label.lower())
         yield table
+        yield Label(_HINT, id="services-status", markup=False)
         yield Label(
-            "Logs: press f to follow the selected service.", id="services-log-title"
+            "Logs: press f to follow the selected service.",
+            id="services-log-title",
+            markup=False,
         )
         yield RichLog(id="services-log", max_lines=5000, wrap=True, markup=False)
 
@@ -68,22 +74,28 @@ class ServicesPane(Pane):
 
     @work(exclusive=True, group="services")
     async def load_services(self) -> None:
+        status = self.query_one("#services-status", Label)
         try:
             rows = await asyncio.to_thread(self.backend.services)
         except EnvspecError as exc:
-            self.query_one("#services-log-title", Label).update(
-                f"{exc.title}: {exc.message}"
-            )
+            # Shown in place, not as a toast: this repeats every refresh.
+            status.update(f"{exc.title}: {exc.message}")
+            status.add_class("-error")
+            self._unreadable = True
             return
+        if self._unreadable:
+            self._unreadable = False
+            status.update(_HINT)
+            status.remove_class("-error")
         self.show(rows)
 
     def show(self, rows: list[ServiceRow]) -> None:
         self.rows = rows
-        table = self.query_one("#services-table", DataTable)
+        table = self.query_one("#services-table", Table)
         keep = self.selected()
         table.clear()
         for row in rows:
-            table.add_row(
+            table.add_text_row(
                 row.name,
                 row.state,
                 row.health or "-",
@@ -96,7 +108,7 @@ class ServicesPane(Pane):
             table.move_cursor(row=table.get_row_index(keep))
 
     def selected(self) -> str | None:
-        table = self.query_one("#services-table", DataTable)
+        table = self.query_one("#services-table", Table)
         if table.row_count == 0:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -135,7 +147,9 @@ class ServicesPane(Pane):
         """Start, stop or restart one service or the stack, in a thread."""
         what = service or "the stack"
         doing = {"start": "Starting", "stop": "Stopping", "restart": "Restarting"}
-        self.notify(f"{doing[verb]} {what}…", title=verb.capitalize(), timeout=3)
+        status = self.query_one("#services-status", Label)
+        status.remove_class("-error")
+        status.update(f"{doing[verb]} {what}…")
         method = {
             "start": self.backend.start,
             "stop": self.backend.stop,
@@ -144,10 +158,12 @@ class ServicesPane(Pane):
         try:
             await asyncio.to_thread(method, service)
         except EnvspecError as exc:
+            status.update(f"{exc.title}: {exc.message.splitlines()[0]}")
+            status.add_class("-error")
             self.report(exc)
         else:
             done = {"start": "started", "stop": "stopped", "restart": "restarted"}
-            self.notify(f"{what.capitalize()} {done[verb]}.", title="Done", timeout=3)
+            status.update(f"{what[:1].upper()}{what[1:]} {done[verb]}.")
             self.post_message(Pane.Changed("services"))
         self.reload()
 

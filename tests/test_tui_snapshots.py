@@ -1,0 +1,200 @@
+"""Snapshot (SVG) tests: every screen of the terminal app, at two sizes.
+
+Each test drives the app on the fake backend to one screen and compares it,
+at 120x36 and at 80x24, with the SVG kept under ``__snapshots__/``. After a
+change to the screens, look at the new pictures and accept them with
+``pytest tests/test_tui_snapshots.py --snapshot-update``.
+
+What makes them repeatable: the fake backend's fixed folder and data, no
+clock in the header, no cursor blink, and every worker finished (or waiting
+on a modal) before the picture is taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from test_tui import settle
+from textual.pilot import Pilot
+from textual.widgets import Input, RichLog
+
+from envspec.errors import EngineError, Problem, SpecError
+from tui.app import EnvspecApp
+from tui.fake import FakeBackend
+
+SIZES = [
+    pytest.param((120, 36), id="120x36"),
+    pytest.param((80, 24), id="80x24"),
+]
+
+Snap = Callable[..., bool]
+Steps = Callable[[Pilot[None]], Awaitable[None]]
+
+
+def app_on(backend: FakeBackend | None = None) -> EnvspecApp:
+    return EnvspecApp(backend or FakeBackend(Path("/work/bookshelf")))
+
+
+async def steady(pilot: Pilot[None]) -> None:
+    """Stop every cursor from blinking, on every screen, then repaint."""
+    for screen in pilot.app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+    await pilot.pause()
+
+
+def driven(*keys: str, then: Steps | None = None) -> Steps:
+    """Press keys with the workers settled after each, then run ``then``."""
+
+    async def run(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        if then is not None:
+            await then(pilot)
+        await steady(pilot)
+
+    return run
+
+
+def check(
+    snap_compare: Snap, app: EnvspecApp, size: tuple[int, int], steps: Steps
+) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_overview(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The overview tab: bookshelf in /work/bookshelf, two interpreters with
+    their exact Pythons and 10 packages each, the db service on postgres:17,
+    the lock fresh (green), compose.yaml out of date (amber) and the engine
+    reachable (green); the footer lists the app's keys."""
+    check(snap_compare, app_on(), size, driven())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lock_with_planned_changes(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The lock tab of a stale project after the preview key: the filter
+    field, the table of 20 pins with Python, package, version and what pulled
+    each in, and under it the changes a re-lock would make (celery added to
+    both interpreters); the footer lists the lock keys."""
+    backend = FakeBackend(Path("/work/bookshelf"), stale=True)
+    check(snap_compare, app_on(backend), size, driven("2", "c"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lock_confirm_modal(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """Upgrade all asks first: a dialog titled "Write envspec.lock (every
+    package)?" lists django and sqlparse upgraded for 3.13 and 3.12, with
+    Write (y) and Cancel (n) buttons."""
+    check(snap_compare, app_on(), size, driven("2", "U"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_files_diff_against_disk(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The files tab with compose.yaml selected in the left list (marked
+    changed) and its diff against disk on the right: the postgres digest line
+    removed and its replacement added."""
+    check(snap_compare, app_on(), size, driven("3", "down", "v"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_files_content(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The files tab showing the Dockerfile's content, highlighted, with line
+    numbers; the list shows the three generated files and their states."""
+    check(snap_compare, app_on(), size, driven("3"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_build_finished(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The build tab after a build: "Build finished", the image at 5/5 built,
+    the five steps (four cached, the install done in 4.2 s), the log line
+    "Installed 10 packages", and the "Build finished" toast."""
+    check(snap_compare, app_on(), size, driven("4", "b"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_build_failed(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """A build failing at step 3: the step marked FAILED, a red panel with the
+    error and the step's last output, and a red "Build failed" toast."""
+    backend = FakeBackend(Path("/work/bookshelf"), fail_build_step=3)
+    check(snap_compare, app_on(backend), size, driven("4", "b"))
+
+
+async def _follow_db_logs(pilot: Pilot[None]) -> None:
+    await pilot.press("down", "f")
+    log = pilot.app.query_one("#services-log", RichLog)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while len(log.lines) < 2:
+        assert loop.time() < deadline, "the db's log lines never arrived"
+        await pilot.pause(0.01)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_services_running_with_logs(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The services tab after start all: app and db running, db healthy, their
+    ports, images current; the db row selected and its two log lines followed
+    in the panel below, titled "Logs of db (following; f stops)"."""
+    app = app_on()
+
+    async def steps(pilot: Pilot[None]) -> None:
+        await driven("5", "S")(pilot)
+        pilot.app.clear_notifications()
+        await _follow_db_logs(pilot)
+        await steady(pilot)
+
+    check(snap_compare, app, size, steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_services_error_toast(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """A start that fails shows a red toast titled "Engine unreachable" with
+    the sentence "cannot reach the Docker Engine" and the hint under it; the
+    table still shows both services absent."""
+    backend = FakeBackend(Path("/work/bookshelf"))
+    backend.fail["start:all"] = EngineError(
+        "cannot reach the Docker Engine at unix:///var/run/docker.sock",
+        hint="start the Docker Engine, or set DOCKER_HOST to where it listens",
+        title="Engine unreachable",
+    )
+    check(snap_compare, app_on(backend), size, driven("5", "S"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The help dialog over the overview: every key grouped under Everywhere,
+    Lock, Files, Build and Services, each with its title and sentence, and
+    "Esc closes this help." under it."""
+    check(snap_compare, app_on(), size, driven("question_mark"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_blocking_error_modal(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """A spec that cannot be read: a red-bordered dialog titled with the
+    error's title lists both problems with file, line and column, and offers
+    Retry (r) and Quit (q)."""
+    backend = FakeBackend(Path("/work/bookshelf"))
+    backend.fail["overview"] = SpecError(
+        [
+            Problem(
+                Path("envspec.toml"),
+                9,
+                8,
+                "unknown service kind 'postgress'",
+                "did you mean 'postgres'?",
+            ),
+            Problem(
+                Path("envspec.toml"),
+                14,
+                10,
+                "port 0 is out of range",
+                "use a port from 1 to 65535",
+            ),
+        ]
+    )
+    check(snap_compare, app_on(backend), size, driven())
