@@ -1,0 +1,200 @@
+"""The terminal app in a real terminal (tmux) on the real engine.
+
+The bookshelf sample is copied under a project name of its own and a free
+port, and locked again since both are part of the spec. ``envspec tui`` runs
+in a tmux session on a private tmux server; the test types the keys a person
+would and reads the screen with ``capture-pane``, waiting for each state with
+a deadline. Whatever happens, the stack is taken down with its volumes, the
+tmux server is killed and the images are removed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
+SIZE = (120, 36)  # wide enough that no table column is cut
+START_TIMEOUT = 600  # seconds; a first build on a cold cache is the slow part
+
+
+def _envspec(root: Path, *args: str, timeout: float = 600) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "envspec", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, f"envspec {' '.join(args)}:\n{done.stderr}"
+    return done.stdout
+
+
+def _docker(*args: str) -> str:
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Terminal:
+    """One tmux session on a tmux server of its own."""
+
+    server: str
+    session: str
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.server, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def wait_for(
+        self, what: str, seen: Callable[[str], bool], timeout: float = 30
+    ) -> str:
+        """The screen once ``seen`` holds for it; fail with it after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if seen(screen):
+                return screen
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what}: not on screen after {timeout} s:\n{screen}")
+            time.sleep(0.2)
+
+
+def service_row(screen: str, service: str) -> list[str]:
+    """The services table's row of one service, split into its cells."""
+    for line in screen.splitlines():
+        cells = line.split()
+        if cells and cells[0] == service:
+            return cells
+    return []
+
+
+@pytest.fixture
+def bookshelf(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A locked copy of the sample with its own name and port; torn down after."""
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed (.ci/run installs it)")
+    root = tmp_path / "bookshelf"
+    shutil.copytree(
+        SAMPLE,
+        root,
+        ignore=shutil.ignore_patterns(".envspec", "__pycache__", "db.sqlite3"),
+    )
+    project = f"es-tui-{uuid.uuid4().hex[:8]}"
+    port = _free_port()
+    toml = root / "envspec.toml"
+    text = toml.read_text()
+    text = text.replace('name = "bookshelf"', f'name = "{project}"')
+    text = text.replace("ports = [8000]", f"ports = [{port}]")
+    text = text.replace("0.0.0.0:8000", f"0.0.0.0:{port}")
+    assert project in text and str(port) in text
+    toml.write_text(text)
+    try:
+        _envspec(root, "lock")
+        yield root, project
+    finally:
+        subprocess.run(
+            [sys.executable, "-m", "envspec", "-C", str(root), "down", "--volumes"],
+            capture_output=True,
+            timeout=300,
+        )
+        for image in _docker(
+            "images", "-q", "--filter", f"reference={project}-app"
+        ).split():
+            subprocess.run(["docker", "image", "rm", "-f", image], capture_output=True)
+
+
+@pytest.fixture
+def terminal(bookshelf: tuple[Path, str]) -> Iterator[Terminal]:
+    """``envspec tui`` running in the copy, in a 120x36 tmux session."""
+    root, project = bookshelf
+    term = Terminal(server=f"envspec-{project}", session=project)
+    app = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "envspec", "tui"))
+    # The shell stays after the app ends, so that its last words stay readable.
+    command = f"{app}; echo envspec-exited-$?; sleep 3600"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("TMUX", None)
+    width, height = SIZE
+    subprocess.run(
+        ["tmux", "-L", term.server, "new-session", "-d", "-s", term.session,
+         "-x", str(width), "-y", str(height), "-c", str(root), command],
+        check=True, env=env, timeout=30,
+    )  # fmt: skip
+    try:
+        yield term
+    finally:
+        subprocess.run(
+            ["tmux", "-L", term.server, "kill-server"], capture_output=True, timeout=30
+        )
+
+
+@pytest.mark.docker
+@pytest.mark.network
+def test_start_and_stop_the_stack_from_the_services_tab(
+    bookshelf: tuple[Path, str], terminal: Terminal
+) -> None:
+    """In a real terminal, S starts the sample until its db is healthy; T stops it."""
+    root, project = bookshelf
+    label = f"label=com.docker.compose.project={project}"
+
+    screen = terminal.wait_for(
+        "the overview", lambda s: project in s and "Engine: reachable" in s
+    )
+    assert str(root) in screen  # the folder, not "."
+
+    terminal.keys("5")
+    terminal.wait_for(
+        "the services table", lambda s: service_row(s, "db")[1:2] == ["absent"]
+    )
+
+    terminal.keys("S")
+    screen = terminal.wait_for(
+        "the db turning healthy",
+        lambda s: service_row(s, "db")[1:3] == ["running", "healthy"],
+        timeout=START_TIMEOUT,
+    )
+    assert "unhealthy" not in screen
+    running = _docker("ps", "--filter", label, "--format", "{{.Names}} {{.Status}}")
+    assert re.search(rf"^{project}-db-1 Up .*\(healthy\)$", running, re.M), running
+    terminal.wait_for("the start's outcome", lambda s: "The stack started." in s)
+    assert service_row(terminal.screen(), "app")[1:2] == ["running"]
+
+    terminal.keys("T")
+    terminal.wait_for("the stop's outcome", lambda s: "The stack stopped." in s)
+    terminal.wait_for(
+        "both services gone",
+        lambda s: service_row(s, "db")[1:2] == service_row(s, "app")[1:2] == ["absent"],
+    )
+    assert _docker("ps", "-a", "-q", "--filter", label).split() == []
+
+    terminal.keys("q")
+    terminal.wait_for("the app's exit", lambda s: "envspec-exited-0" in s)
