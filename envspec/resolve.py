@@ -469,8 +469,7 @@ def _failure(
         return RunError(
             f"uv could not reach the package index while resolving for "
             f"{target.describe()}:\n  {explanation}",
-            hint="check the network and the index URLs; behind a proxy, set "
-            "SSL_CERT_FILE to its CA bundle. The old lock is unchanged.",
+            hint=_network_hint(lowered),
             title="Index unreachable",
         )
     return RunError(
@@ -478,6 +477,25 @@ def _failure(
         hint="the old lock is unchanged; run with -vv to see the uv command",
         title="Resolution failed",
     )
+
+
+_PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")
+
+
+def _network_hint(lowered: str) -> str:
+    """What to check when uv could not reach an index: network, proxy, time."""
+    proxies = [f"{n}={os.environ[n]}" for n in _PROXY_VARS if os.environ.get(n)]
+    if proxies:
+        hint = f"check the proxy ({', '.join(proxies)}), the network and the index URLs"
+    else:
+        hint = "check the network and the index URLs"
+    hint += "; behind a proxy, set SSL_CERT_FILE to its CA bundle."
+    if "timed out" in lowered:
+        hint += (
+            " For an index that is only slow, UV_HTTP_TIMEOUT (seconds, default "
+            "30) gives it longer."
+        )
+    return hint + " The old lock is unchanged."
 
 
 def _written_at(explanation: str, requirements: Sequence[Requirement_]) -> list[str]:

@@ -31,13 +31,10 @@ class StallingServer:
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(64)
+        self.port = int(self._sock.getsockname()[1])
         self._held: list[socket.socket] = []
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self._sock.getsockname()[1])
 
     @property
     def url(self) -> str:
