@@ -127,6 +127,14 @@ class RawJsonProgress:
             self.error = line.removeprefix("ERROR:").strip()
         self.progress(BuildEvent("message", "", line))
 
+    def running(self) -> list[str]:
+        """The steps that started and have not finished, in start order."""
+        return [
+            self.names[d]
+            for d in self.names
+            if d in self.started and d not in self.finished
+        ]
+
     def last_logs(self, count: int = 15) -> list[str]:
         """The last output lines of the failed step (or of the build)."""
         for digest, name in self.names.items():
@@ -135,8 +143,34 @@ class RawJsonProgress:
         return self.text[-count:]
 
 
-def build_failure(tag: str, parser: RawJsonProgress, address: str) -> EngineError:
-    """The error for a failed build: the step, its error and its last output."""
+def build_failure(
+    tag: str, parser: RawJsonProgress, address: str, returncode: int = 1
+) -> EngineError:
+    """The error for a failed build: the step, its error and its last output.
+
+    A builder that stopped without reporting an error (killed, or the engine
+    gone mid-build) is named as such, with the steps it was running.
+    """
+    if (
+        parser.error is None
+        and parser.names
+        and not any(line.startswith("ERROR") for line in parser.text)
+    ):
+        how = f"exited with code {returncode}"
+        if returncode < 0:
+            import signal
+
+            how = f"was killed by {signal.Signals(-returncode).name}"
+        running = [" ".join(step.split())[:100] for step in parser.running()]
+        at = f" while running {'; '.join(running)}" if running else ""
+        return EngineError(
+            f"the builder stopped before {tag} was built: `docker buildx build` "
+            f"{how}{at}",
+            hint=f"nothing was tagged, so {tag} keeps its previous image; check "
+            f"the engine at {address} with `docker info`, then run `envspec "
+            "build` again",
+            title="Build stopped",
+        )
     if parser.error is None and not parser.names:
         detail = "\n".join(parser.text[-5:]) or "no output"
         return EngineError(
@@ -156,6 +190,12 @@ def build_failure(tag: str, parser: RawJsonProgress, address: str) -> EngineErro
     step = parser.failed_step or ""
     if step.startswith("[internal] load metadata for") and "@sha256:" in step:
         hint = PINNED_IMAGE_HINT
+    elif "context canceled" in (parser.error or ""):
+        hint = (
+            f"the build was cancelled (its client stopped or was killed), so "
+            f"nothing was tagged and {tag} keeps its previous image; run "
+            "`envspec build` again"
+        )
     else:
         hint = (
             "fix the cause above and run `envspec build` again; "

@@ -412,7 +412,7 @@ class DockerEngine:
         if code != 0:
             if not parser.names and any("Cannot connect" in t for t in parser.text):
                 raise _unreachable(None, f"build {request.tag}")
-            raise build_failure(request.tag, parser, _engine_address())
+            raise build_failure(request.tag, parser, _engine_address(), code)
 
     def compose(
         self,

@@ -42,7 +42,7 @@ _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _IMAGE_RE = re.compile(
     r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?"  # registry host
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"  # path
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.{}-]{0,127})?"  # tag, may hold {version}
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"  # tag
     r"(?:@sha256:[0-9a-f]{64})?$"
 )
 _PYTHON_VERSION_RE = re.compile(r"^3\.(\d+)$")
@@ -581,7 +581,9 @@ class _Validator:
         if "image" in section:
             value = self.typed(section["image"], "str", "python.image")
             if value is not None:
-                if "{version}" not in value or not _IMAGE_RE.match(value):
+                # The reference must be valid once {version} is filled in.
+                filled = value.replace("{version}", "3.13")
+                if "{version}" not in value or not _IMAGE_RE.match(filled):
                     self.add(
                         f"python.image {value!r} is not an image reference "
                         "with {version} in it",

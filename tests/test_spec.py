@@ -160,3 +160,14 @@ def test_missing_spec_is_an_input_error_with_a_hint(tmp_path: Path) -> None:
 
     assert info.value.exit_code == 2
     assert "envspec init" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("image", ["python:{version}-slim",
+                                   "python:{version}-slim-bookworm",
+                                   "localhost:5000/team/python:{version}"])
+def test_python_image_with_version_in_the_tag_loads(tmp_path: Path, image: str) -> None:
+    """python.image may put {version} anywhere in the tag, as the README shows."""
+    spec = tmp_path / "envspec.toml"
+    spec.write_text(f'[python]\nversions = ["3.13"]\nimage = "{image}"\n')
+
+    assert load_spec(spec).python.image_for("3.13") == image.replace("{version}", "3.13")
