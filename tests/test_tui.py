@@ -410,6 +410,8 @@ async def test_cancel_stops_a_running_build() -> None:
         assert not pane.running
         assert "cancelled" in str(app.query_one("#build-status", Label).render())
         assert cells(steps)[-1][0] == "running"
+        images = cells(app.query_one("#build-images", DataTable))
+        assert images[0][2] == "cancelled"
 
 
 @sync

@@ -78,10 +78,11 @@ def test_overview(snap_compare: Snap, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_lock_with_planned_changes(snap_compare: Snap, size: tuple[int, int]) -> None:
-    """The lock tab of a stale project after the preview key: the filter
-    field, the table of 20 pins with Python, package, version and what pulled
-    each in, and under it the changes a re-lock would make (celery added to
-    both interpreters); the footer lists the lock keys."""
+    """The lock tab of a stale project after the preview key: a one-line
+    filter field, the pins with Python, package, version and what pulled each
+    in (django's three origins cut to fit: "dj-database-url +2" at 80 columns),
+    no horizontal scrollbar, and under the table "Re-locking would make these
+    changes" with celery added to both interpreters; the footer's keys fit."""
     backend = FakeBackend(Path("/work/bookshelf"), stale=True)
     check(snap_compare, app_on(backend), size, driven("2", "c"))
 
@@ -96,31 +97,35 @@ def test_lock_confirm_modal(snap_compare: Snap, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_files_diff_against_disk(snap_compare: Snap, size: tuple[int, int]) -> None:
-    """The files tab with compose.yaml selected in the left list (marked
-    changed) and its diff against disk on the right: the postgres digest line
-    removed and its replacement added."""
+    """The files tab with compose.yaml selected in the left list (its badge
+    "~" in amber) and its diff against disk on the right: the postgres digest
+    line removed and its replacement added; the badges' legend under the
+    list."""
     check(snap_compare, app_on(), size, driven("3", "down", "v"))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_files_content(snap_compare: Snap, size: tuple[int, int]) -> None:
     """The files tab showing the Dockerfile's content, highlighted, with line
-    numbers; the list shows the three generated files and their states."""
+    numbers, not wrapped (a horizontal scrollbar at 80 columns); the list
+    shows the three generated files, each on one line with its badge."""
     check(snap_compare, app_on(), size, driven("3"))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_build_finished(snap_compare: Snap, size: tuple[int, int]) -> None:
     """The build tab after a build: "Build finished", the image at 5/5 built,
-    the five steps (four cached, the install done in 4.2 s), the log line
+    the five steps with state and time first (four cached, the install done
+    in 4.2 s) and long steps cut with an ellipsis at 80 columns, the log line
     "Installed 10 packages", and the "Build finished" toast."""
     check(snap_compare, app_on(), size, driven("4", "b"))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_build_failed(snap_compare: Snap, size: tuple[int, int]) -> None:
-    """A build failing at step 3: the step marked FAILED, a red panel with the
-    error and the step's last output, and a red "Build failed" toast."""
+    """A build failing at step 3: the status line names the step, the step is
+    marked FAILED, a red panel holds the error and the step's last output,
+    and a red "Build failed" toast carries only the error's first line."""
     backend = FakeBackend(Path("/work/bookshelf"), fail_build_step=3)
     check(snap_compare, app_on(backend), size, driven("4", "b"))
 
@@ -138,8 +143,9 @@ async def _follow_db_logs(pilot: Pilot[None]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_services_running_with_logs(snap_compare: Snap, size: tuple[int, int]) -> None:
     """The services tab after start all: app and db running, db healthy, their
-    ports, images current; the db row selected and its two log lines followed
-    in the panel below, titled "Logs of db (following; f stops)"."""
+    ports, images current; "The stack is up: every service is ready." under
+    the table; the db row selected and its two log lines followed in the
+    panel below, titled "Logs of db (following; f stops)"."""
     app = app_on()
 
     async def steps(pilot: Pilot[None]) -> None:
@@ -155,7 +161,7 @@ def test_services_running_with_logs(snap_compare: Snap, size: tuple[int, int]) -
 def test_services_error_toast(snap_compare: Snap, size: tuple[int, int]) -> None:
     """A start that fails shows a red toast titled "Engine unreachable" with
     the sentence "cannot reach the Docker Engine" and the hint under it; the
-    table still shows both services absent."""
+    line under the table repeats it in red; both services stay absent."""
     backend = FakeBackend(Path("/work/bookshelf"))
     backend.fail["start:all"] = EngineError(
         "cannot reach the Docker Engine at unix:///var/run/docker.sock",
@@ -167,9 +173,10 @@ def test_services_error_toast(snap_compare: Snap, size: tuple[int, int]) -> None
 
 @pytest.mark.parametrize("size", SIZES)
 def test_help_screen(snap_compare: Snap, size: tuple[int, int]) -> None:
-    """The help dialog over the overview: every key grouped under Everywhere,
-    Lock, Files, Build and Services, each with its title and sentence, and
-    "Esc closes this help." under it."""
+    """The help dialog over the overview: keys in one column and what they do
+    in another, wrapped under their own column, grouped under Everywhere,
+    Lock, Files, ...; the dialog scrolls and "Esc closes this help." stays
+    visible under it at 24 rows."""
     check(snap_compare, app_on(), size, driven("question_mark"))
 
 

@@ -185,7 +185,9 @@ def test_start_and_stop_the_stack_from_the_services_tab(
     assert "unhealthy" not in screen
     running = _docker("ps", "--filter", label, "--format", "{{.Names}} {{.Status}}")
     assert re.search(rf"^{project}-db-1 Up .*\(healthy\)$", running, re.M), running
-    terminal.wait_for("the start's outcome", lambda s: "The stack started." in s)
+    terminal.wait_for(
+        "the start's outcome", lambda s: "The stack is up: every service is ready." in s
+    )
     assert service_row(terminal.screen(), "app")[1:2] == ["running"]
 
     terminal.keys("T")

@@ -55,6 +55,7 @@ class BuildPane(Pane):
         self.totals: dict[str, dict[str, int]] = {}  # image -> stage -> steps
         self.finished_steps: dict[str, set[str]] = {}
         self.failed_step = ""
+        self.states: dict[str, str] = {}  # image -> what the images table says
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -113,6 +114,10 @@ class BuildPane(Pane):
             )
         except Cancelled:
             status.update("Build cancelled; images already built are kept.")
+            images = self.query_one("#build-images", Table)
+            for image, state in self.states.items():
+                if state in ("queued", "building"):
+                    images.set_text(image, "state", "cancelled")
             self.notify(
                 "The build was stopped.", title="Build cancelled", severity="warning"
             )
@@ -140,6 +145,7 @@ class BuildPane(Pane):
         self.totals.clear()
         self.finished_steps.clear()
         self.failed_step = ""
+        self.states.clear()
         self.query_one("#build-images", Table).clear()
         self.query_one("#build-steps", Table).clear()
         self.query_one("#build-log", RichLog).clear()
@@ -167,8 +173,15 @@ class BuildPane(Pane):
 
         done = len(self.finished_steps[update.image])
         total = sum(self.totals[update.image].values())
-        images.set_text(update.image, "progress", bar(done, total))
-        images.set_text(update.image, "state", _image_state(update))
+        if update.kind == "finished" and total:
+            # BuildKit reports a base image shared by two stages only once.
+            done = total
+        self.states[update.image] = _image_state(update)
+        progress = bar(done, total)
+        if update.kind == "finished" and not total:
+            progress = "-"  # up to date: BuildKit was not even asked
+        images.set_text(update.image, "progress", progress)
+        images.set_text(update.image, "state", self.states[update.image])
 
     def _step(self, update: BuildUpdate) -> None:
         """Add or update one step's row, and count it when it is over."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from envspec.stack import Project
 
 LOG_TAIL = 200  # log lines shown when following a service starts
+START_TIMEOUT = 300.0  # seconds for the stack to start and become healthy
 LOG_POLL_SECONDS = 1.0
 
 
@@ -129,7 +131,7 @@ class EnvspecBackend:
         from envspec import generate
 
         if lock is None or state.status != "fresh":
-            return FilesState(None, ("they follow the lock; lock the spec first",))
+            return FilesState(None, ("they are rendered from the lock",))
         plan = generate.plan(spec, lock)
         details = tuple(
             f"{spec.output}/{f.path}: {f.state.value}" for f in plan.pending
@@ -316,8 +318,12 @@ class EnvspecBackend:
         return rows
 
     def start(self, service: str | None = None) -> None:
-        """Start one service, or the stack as `envspec up --no-wait` does."""
-        from envspec import secrets, stack
+        """Start one service; or the stack as `envspec up` does, until healthy.
+
+        A service that fails to become ready raises ServiceFailed with its
+        health output and last log lines, as `envspec up` reports it.
+        """
+        from envspec import health, secrets, stack
 
         project = self._project()
         stack.ensure_generated(project, lambda _text: None)
@@ -332,7 +338,20 @@ class EnvspecBackend:
                 report=lambda _text: None,
             )
         if service is None:
-            stack.start(project, engine, timeout=300, report=lambda _text: None)
+            began = time.monotonic()
+            stack.start(project, engine, timeout=START_TIMEOUT, report=lambda _: None)
+            left = max(1.0, START_TIMEOUT - (time.monotonic() - began))
+            try:
+                health.wait_healthy(
+                    engine, project, timeout=left, report=lambda _: None
+                )
+            except health.ServiceFailed as exc:
+                raise health.ServiceFailed(
+                    exc.message,
+                    hint="select the service and press f to follow its logs; "
+                    "fix the cause, then press S again (T stops what started)",
+                    title=exc.title,
+                ) from exc
             return
         self._compose(
             project.compose_file,

@@ -89,11 +89,13 @@ class OverviewPane(Pane):
         lock = overview.lock
         lines = [f"Lock: {_LOCK_WORDS.get(lock.status, lock.status)}"]
         lines += [f"  {reason}" for reason in lock.reasons]
+        if lock.status != "fresh":
+            lines.append("  press 2, then l, to lock the spec")
         self._state("#ov-lock", "\n".join(lines), lock.status == "fresh")
 
         files = overview.files
         if files.current is None:
-            head = "Generated files: unknown until the project is locked"
+            head = "Generated files: not compared until the lock is fresh"
         elif files.current:
             head = "Generated files: current, they match the lock"
         else:

@@ -163,7 +163,10 @@ class ServicesPane(Pane):
             self.report(exc)
         else:
             done = {"start": "started", "stop": "stopped", "restart": "restarted"}
-            status.update(f"{what[:1].upper()}{what[1:]} {done[verb]}.")
+            if verb == "start" and service is None:
+                status.update("The stack is up: every service is ready.")
+            else:
+                status.update(f"{what[:1].upper()}{what[1:]} {done[verb]}.")
             self.post_message(Pane.Changed("services"))
         self.reload()
 
