@@ -225,6 +225,8 @@ def _fit(step: str, width: int) -> str:
     """A step's command on one line, cut with an ellipsis to ``width``.
 
     The table keeps its columns on screen; the log has the whole command.
+    The cut follows the table's width when the step first shows; a later
+    resize of the terminal does not cut or restore the steps already shown.
     """
     text = " ".join(step.split())
     width = max(width, 24)

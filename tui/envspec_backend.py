@@ -253,6 +253,12 @@ class EnvspecBackend:
 
     # -- build
 
+    # TODO: envspec's errors carry hints for the CLI ("run `envspec lock`",
+    # "`envspec generate --force`"). The app rewords the two it meets most
+    # (a stale lock here, a failed service in start) to name its keys; an
+    # edited file or a resolution conflict still names the CLI command. The
+    # next step is a table from error class to the app's own hint, applied
+    # where Pane.report shows the toast.
     def _project(self) -> Project:
         from envspec import stack
 
