@@ -369,7 +369,7 @@ class _Validator:
         """Check a table's keys; return {key: (key object, item)}."""
         allowed = _SCHEMA[schema]
         seen: dict[str, tuple[Any, Any]] = {}
-        for key, item in tomlpos.entries(container):
+        for key, item in _entries(container):
             name = key.key
             if name not in allowed:
                 close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
@@ -924,7 +924,7 @@ class _Validator:
         if entry is None or self.typed(entry, "table", "services") is None:
             return ()
         out: list[ServiceSpec] = []
-        for key, item in tomlpos.entries(entry[1]):
+        for key, item in _entries(entry[1]):
             name = key.key
             at = self._service_line(name, key)
             if not isinstance(item.unwrap() if hasattr(item, "unwrap") else item, dict):
@@ -1114,7 +1114,7 @@ class _Validator:
         if entry is None or self.typed(entry, "table", where) is None:
             return ()
         out: dict[str, str] = {}
-        for key, item in tomlpos.entries(entry[1]):
+        for key, item in _entries(entry[1]):
             value = item.unwrap() if hasattr(item, "unwrap") else item
             if not _ENV_RE.match(key.key):
                 self.add(
@@ -1290,6 +1290,60 @@ class _Validator:
                 match.start() + len(match.group(0)) - len(match.group(0).lstrip())
             )
         return self.loc.position(*items)
+
+
+class _Parts:
+    """One table that the file writes in several places.
+
+    TOML lets a table's sub-tables be defined apart from each other, with
+    other tables between them (``[services.db]``, ``[app]``,
+    ``[services.cache]``); tomlkit then gives the table once per place.
+    This puts the places back together so that no part is overlooked.
+    """
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    @property
+    def body(self) -> list[tuple[Any, Any]]:
+        return [pair for item in self.items for pair in _entries(item)]
+
+    def unwrap(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for item in self.items:
+            _deep_merge(merged, item.unwrap())
+        return merged
+
+
+def _deep_merge(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _entries(container: Any) -> list[tuple[Any, Any]]:
+    """A table's (key, item) pairs in file order, a table written in several
+    places given once, as :class:`_Parts`."""
+    pairs = (
+        container.body if isinstance(container, _Parts) else tomlpos.entries(container)
+    )
+    grouped: dict[str, list[tuple[Any, Any]]] = {}
+    for key, item in pairs:
+        grouped.setdefault(key.key, []).append((key, item))
+    out = []
+    for found in grouped.values():
+        key, item = found[0]
+        tables = [
+            i
+            for _, i in found
+            if isinstance(i.unwrap() if hasattr(i, "unwrap") else i, dict)
+        ]
+        if len(found) > 1 and len(tables) == len(found):
+            item = _Parts([i for _, i in found])
+        out.append((key, item))
+    return out
 
 
 def _type_hint(where: str, want: str, value: Any) -> str:

@@ -171,3 +171,20 @@ def test_python_image_with_version_in_the_tag_loads(tmp_path: Path, image: str) 
     spec.write_text(f'[python]\nversions = ["3.13"]\nimage = "{image}"\n')
 
     assert load_spec(spec).python.image_for("3.13") == image.replace("{version}", "3.13")
+
+
+def test_tables_written_in_several_places_lose_nothing(tmp_path: Path) -> None:
+    """A service table after [app], and [app.env] or [services.db.env] written
+    apart from their tables, all count: none is silently dropped."""
+    spec = tmp_path / "envspec.toml"
+    spec.write_text(
+        '[python]\nversions = ["3.13"]\n\n[services.db]\nkind = "postgres"\n\n'
+        '[app]\ncommand = "serve"\n\n[services.db.env]\nA = "1"\n\n'
+        '[services.cache]\nkind = "redis"\n\n[app.env]\nB = "2"\n'
+    )
+
+    loaded = load_spec(spec)
+
+    assert {s.name: s.env for s in loaded.services} == {
+        "db": (("A", "1"),), "cache": ()}
+    assert loaded.app.env == (("B", "2"),) and loaded.app.command == ("serve",)
