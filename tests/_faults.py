@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).resolve().parent
 
@@ -62,6 +63,89 @@ class StallingServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class HttpIndex:
+    """A LocalIndex (tests/_lockkit.py) served over HTTP on every interface,
+    so that image builds reach it too; ``stall()`` makes it stop answering.
+
+    Its pages link wheels by file:// URL; they are rewritten to this server's
+    address as they are served.
+    """
+
+    def __init__(self, index: Any, host: str, hidden: frozenset[str] = frozenset()) -> None:
+        import http.server
+
+        self.index = index
+        self.hidden = hidden  # projects answered with 404 (uv: take PyPI's)
+        self.host = host  # the address builds and the host both reach
+        self.stalled = threading.Event()
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_HEAD(self) -> None:
+                self.do_GET(head=True)
+
+            def do_GET(self, head: bool = False) -> None:
+                outer.requests.append(self.path)
+                if outer.stalled.is_set():
+                    outer.stalled_requests += 1
+                    threading.Event().wait(600)  # hold the request, answer nothing
+                    return
+                parts = self.path.strip("/").split("?")[0].split("/")
+                path = outer.index.root.joinpath(*parts)
+                if path.is_dir():
+                    path = path / "index.html"
+                if not path.is_file() or set(parts) & outer.hidden:
+                    self.send_error(404)
+                    return
+                body = path.read_bytes()
+                kind = "application/octet-stream"
+                if path.suffix == ".html":
+                    kind = "text/html"
+                    body = body.replace(outer.index.root.as_uri().encode(),
+                                        outer.url.encode())
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.stalled_requests = 0
+        self.server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stall(self) -> None:
+        self.stalled.set()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def bridge_address() -> str:
+    """The host's address on Docker's default bridge, which build steps reach."""
+    import ipaddress
+    import json
+
+    done = subprocess.run(["docker", "network", "inspect", "bridge", "-f",
+                           "{{json .IPAM.Config}}"], capture_output=True, text=True,
+                          check=True, timeout=60)
+    config = json.loads(done.stdout)[0]
+    if config.get("Gateway"):
+        return str(config["Gateway"])
+    return str(next(ipaddress.ip_network(config["Subnet"]).hosts()))
 
 
 def dead_socket(folder: Path) -> str:
@@ -161,6 +245,30 @@ class Running:
             kids = (task / "children").read_text().split()
             found += [int(k) for k in kids]
         return found
+
+    def descendants(self, matching: str = "") -> list[int]:
+        """The pids of this process's children, theirs and so on, whose command
+        line holds ``matching``: only what this test started."""
+        found: list[int] = []
+        todo = [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    kids = [int(k) for k in (task / "children").read_text().split()]
+                except OSError:
+                    continue
+                todo += kids
+                found += kids
+        out = []
+        for pid in found:
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if matching in argv.decode("utf-8", "replace"):
+                out.append(pid)
+        return out
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
