@@ -461,8 +461,11 @@ def bench_scaling(tmp: Path, runs: int, quick: bool) -> Result:
              ("cache2", "redis", "7"), ("db3", "postgres", "17"), ("cache3", "redis", "8")]
     for count in (1, 3, 6):
         say(f"scaling: {count} services")
-        services = "".join(f'[services.{n}]\nkind = "{k}"\nversion = "{v}"\n'
-                           for n, k, v in kinds[:count])
+        # Each service beyond the first of its kind gets its own URL variable.
+        services = "".join(
+            f'[services.{n}]\nkind = "{k}"\nversion = "{v}"\n'
+            + (f'url-var = "{n.upper()}_URL"\n' if n[-1].isdigit() else "")
+            for n, k, v in kinds[:count])
         spec = (f'[project]\nname = "scale-s{count}"\n[python]\nversions = ["3.13"]\n'
                 f'packages = ["requests"]\n{services}')
         folder = project(tmp, f"scale-s{count}", spec)
@@ -608,8 +611,10 @@ def main() -> int:
             results["scaling"] = bench_scaling(tmp, runs, args.quick)
 
     day = dt.date.today().isoformat()
-    suffix = "-quick" if args.quick else ""
+    # A partial run never takes the name of a full one, nor replaces its table.
+    suffix = ("-quick" if args.quick else "") + "".join(f"-{p}" for p in args.only)
     out = BENCH / "results" / f"{day}{suffix}.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     text = table(results)
     readme = BENCH / "README.md"
