@@ -400,6 +400,11 @@ class DockerEngine:
         assert proc.stderr is not None and proc.stdout is not None
         from envspec.buildkit import RawJsonProgress, build_failure
 
+        # TODO: a step that waits on a stalled package index runs until uv's
+        # own timeouts inside the build (minutes, with retries) and envspec
+        # says nothing meanwhile; the next step is to pass UV_HTTP_TIMEOUT as
+        # a build setting and to report a step that has been silent too long.
+
         parser = RawJsonProgress(progress)
         try:
             parser.feed_stream(proc.stderr)

@@ -280,6 +280,11 @@ def start(project: Project, engine: Engine, *, timeout: float, report: Report) -
         if broken:
             raise failure(engine, project, broken, "the stack did not start")
         tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+        if result.returncode < 0:
+            import signal
+
+            name = signal.Signals(-result.returncode).name
+            tail = f"(compose was killed by {name} before it finished)\n{tail}"
         raise RunError(
             f"`docker compose up` failed for {project.name}:\n{tail}",
             hint=_compose_hint(result.stderr),
