@@ -7,7 +7,8 @@ value remembers where it came from. :func:`render` turns the draft into spec
 text with tomlkit, with a comment beside each entry naming its source and a
 comment for each thing left out saying why. :func:`write_spec` validates the
 text with envspec's own validator and writes it, never over an existing spec
-unless asked to.
+unless asked to. :func:`propose` does every step short of writing, for the
+CLI (which then asks on a terminal) and the terminal app's wizard alike.
 
 Values of ``.env`` and of compose ``environment:`` are never read into the
 draft, only their names: they may be secrets.
@@ -129,6 +130,39 @@ def draft(root: Path) -> Draft:
 # Writing the spec
 
 
+class SpecExists(UsageError):
+    """The project has a spec already, and init was not told to replace it."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A drafted spec that validates, and the path it would be written to."""
+
+    path: Path
+    text: str
+    found: Draft
+
+    @property
+    def read(self) -> list[str]:
+        """The project files the draft was made from, each once, in order."""
+        return list(dict.fromkeys(self.found.read))
+
+
+def propose(root: Path, force: bool = False) -> Proposal:
+    """Everything ``envspec init`` does before writing: check, draft, validate.
+
+    Raises SpecExists, before reading anything, when the spec exists and not
+    ``force``; InputError when a project file cannot be read or the draft
+    does not validate.
+    """
+    root = root.resolve()
+    path = check_target(root, force)
+    found = draft(root)
+    text = render(found)
+    validate(text, root)
+    return Proposal(path, text, found)
+
+
 def render(found: Draft) -> str:
     """The spec text of a draft, with comments naming each value's source."""
     doc = tomlkit.document()
@@ -247,10 +281,10 @@ def validate(text: str, root: Path) -> Spec:
 
 
 def check_target(root: Path, force: bool) -> Path:
-    """The spec path to write; a UsageError if one exists and not ``force``."""
+    """The spec path to write; SpecExists if one exists and not ``force``."""
     path = root / SPEC_NAME
     if path.exists() and not force:
-        raise UsageError(
+        raise SpecExists(
             f"{path} already exists; envspec init leaves it as it is",
             hint="edit it by hand, or run `envspec init --force` to replace it with "
             "a new draft",

@@ -18,8 +18,15 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, RichLog, Static
 
-from envspec.errors import EngineError, Problem, ResolutionError, SpecError
-from tui.actions import ACTIONS, ActionsProvider
+from envspec.errors import (
+    EngineError,
+    InputError,
+    Problem,
+    ResolutionError,
+    RunError,
+    SpecError,
+)
+from tui.actions import ACTIONS, INIT, ActionsProvider, offered
 from tui.app import EnvspecApp
 from tui.build import BuildPane, bar
 from tui.fake import FakeBackend
@@ -27,6 +34,7 @@ from tui.help import HelpScreen
 from tui.lock import LockPane, matches, via_text
 from tui.modals import ConfirmScreen, ErrorScreen
 from tui.models import LockRow
+from tui.wizard import InitScreen
 
 SIZE = (120, 36)
 
@@ -70,6 +78,13 @@ def toasts(app: EnvspecApp) -> list[tuple[str, str]]:
 
 def cells(table: DataTable[str]) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def shown(widget: Static, width: int = 120) -> str:
+    """A Static's content as plain text, as a terminal of ``width`` shows it."""
+    console = Console(width=width, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()
 
 
 # -- overview
@@ -139,6 +154,176 @@ async def test_retry_after_a_blocking_error_reloads() -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ErrorScreen)
         assert "bookshelf" in text_of(app, "#ov-project")
+
+
+# -- a folder without a spec: the wizard
+
+
+def _pyproject_error() -> InputError:
+    return InputError(
+        "cannot read /work/bookshelf/pyproject.toml: Expected '=' after a key "
+        "in a key/value pair (at line 3, column 6)",
+        hint="fix pyproject.toml, or move it aside and run `envspec init` again",
+        title="Bad pyproject.toml",
+    )
+
+
+@sync
+async def test_no_spec_opens_the_wizard_with_what_init_found() -> None:
+    """Without a spec the app shows the files read, the findings and the draft."""
+    backend = FakeBackend(spec=False)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, InitScreen)
+        found = shown(app.screen.query_one("#init-found", Static))
+        assert "Read       .python-version, requirements.txt, docker-compose.yml" in found
+        assert "Services   db (postgres 17)" in found
+        draft = shown(app.screen.query_one("#init-draft", Static))
+        assert '5 name = "bookshelf"  # the folder\'s name' in draft
+        assert "[services.db]" in draft
+        assert {"w", "r", "q"} <= set(app.screen.active_bindings)
+
+        await pilot.press("2")  # the tabs' keys do nothing here
+        await settle(pilot)
+        assert isinstance(app.screen, InitScreen) and not app.has_tabs
+        assert backend.calls == ["has_spec", "draft_spec"]
+
+
+@sync
+async def test_writing_the_draft_creates_the_spec_and_opens_the_overview() -> None:
+    """w writes the drafted text, then the app opens its tabs on the new spec."""
+    backend = FakeBackend(spec=False)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        drafted = app.screen.draft
+        await pilot.press("w")
+        await settle(pilot)
+        assert drafted is not None and backend.written_spec == drafted.text
+        assert not isinstance(app.screen, InitScreen)
+        assert app.query_one("#tabs").active == "overview"  # type: ignore[attr-defined]
+        assert "bookshelf" in text_of(app, "#ov-project")
+        assert ("Spec written", "Wrote /work/bookshelf/envspec.toml. Next: press 2, "
+                "then l, to lock it.") in toasts(app)
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.query_one("#tabs").active == "lock"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("how", ["key", "button"])
+def test_quitting_the_wizard_writes_nothing(how: str) -> None:
+    """q, or the Quit button, leaves the app with no spec written."""
+
+    async def run() -> None:
+        backend = FakeBackend(spec=False)
+        app = EnvspecApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            if how == "key":
+                await pilot.press("q")
+            else:
+                await pilot.click("#init-quit")
+            await pilot.pause()
+        assert app.return_code == 0
+        assert "write_spec" not in backend.calls
+        assert backend.written_spec is None and not backend.spec
+
+    asyncio.run(run())
+
+
+@sync
+async def test_a_draft_that_fails_says_why_and_retry_drafts_again() -> None:
+    """A project file init cannot read blocks with its error; r drafts again."""
+    backend = FakeBackend(spec=False)
+    backend.fail["draft_spec"] = _pyproject_error()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert app.screen.query_one("#dialog-title", Label).content == (
+            "Bad pyproject.toml")
+        text = str(app.screen.query_one("#dialog-text", Static).render())
+        assert "cannot read /work/bookshelf/pyproject.toml" in text
+        assert "hint: fix pyproject.toml" in text
+
+        del backend.fail["draft_spec"]  # the file was fixed
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, InitScreen)
+        assert app.screen.draft is not None
+        assert backend.calls.count("draft_spec") == 2
+
+
+@sync
+async def test_quitting_after_a_failed_draft_writes_nothing() -> None:
+    """Quit in the error modal of a failed draft leaves without writing."""
+    backend = FakeBackend(spec=False)
+    backend.fail["draft_spec"] = _pyproject_error()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert "write_spec" not in backend.calls and not backend.spec
+
+
+@sync
+async def test_a_failed_write_is_a_toast_and_the_wizard_stays() -> None:
+    """A write that fails is reported as a toast; the draft can be written again."""
+    backend = FakeBackend(spec=False)
+    backend.fail["write_spec"] = RunError(
+        "could not write /work/bookshelf/envspec.toml: No space left on device",
+        hint="free disk space, then write again", title="Write failed")
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert ("Write failed", "could not write /work/bookshelf/envspec.toml: No "
+                "space left on device\nfree disk space, then write again") in toasts(app)
+        assert isinstance(app.screen, InitScreen) and not app.has_tabs
+
+        del backend.fail["write_spec"]
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.has_tabs and backend.written_spec is not None
+
+
+@sync
+async def test_a_spec_written_meanwhile_is_opened_not_overwritten() -> None:
+    """A spec that appears while the draft is shown is kept and opened."""
+    backend = FakeBackend(spec=False)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        backend.spec = True  # `envspec init` in another terminal
+        await pilot.press("w")
+        await settle(pilot)
+        assert backend.written_spec is None
+        assert app.has_tabs and "bookshelf" in text_of(app, "#ov-project")
+        assert [t for t, _ in toasts(app)] == ["Spec exists"]
+
+
+@sync
+async def test_palette_on_the_wizard_offers_only_what_works_there() -> None:
+    """Without a spec the palette lists the wizard's actions, help and quit."""
+    backend = FakeBackend(spec=False)
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = ActionsProvider(app.screen)
+        found = [hit.text async for hit in provider.discover()]
+        assert found == ["Help", "Quit", "Write spec", "Draft again"]
+
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Write spec")
+        await pilot.pause(0.3)  # the palette searches in the background
+        await pilot.press("enter")
+        await settle(pilot)
+        assert backend.written_spec is not None and app.has_tabs
 
 
 # -- lock
@@ -518,7 +703,8 @@ async def test_palette_provider_lists_every_action() -> None:
         await settle(pilot)
         provider = ActionsProvider(app.screen)
         found = [hit.text async for hit in provider.discover()]
-        assert len(found) == len(ACTIONS)
+        assert len(found) == len(offered(has_tabs=True))
+        assert len(found) == len([a for a in ACTIONS if a.tab != INIT])
         assert "Lock: Upgrade all" in found
         assert "Services: Follow logs" in found
 
@@ -569,11 +755,11 @@ def test_envspec_never_imports_textual() -> None:
     assert done.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("key", [a.key for a in ACTIONS if a.tab])
-def test_every_pane_action_has_a_method(key: str) -> None:
-    """Each action in the table names a method its pane implements."""
+@pytest.mark.parametrize(("tab", "key"), [(a.tab, a.key) for a in ACTIONS if a.tab])
+def test_every_pane_action_has_a_method(tab: str, key: str) -> None:
+    """Each action in the table names a method its pane (or the wizard) has."""
     from tui.app import _PANES
 
-    action = next(a for a in ACTIONS if a.key == key and a.tab)
-    pane = _PANES[action.tab]
-    assert callable(getattr(pane, f"action_{action.action}", None))
+    action = next(a for a in ACTIONS if a.key == key and a.tab == tab)
+    owner = InitScreen if tab == INIT else _PANES[tab]
+    assert callable(getattr(owner, f"action_{action.action}", None))

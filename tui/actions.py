@@ -37,6 +37,9 @@ TABS = (
     ("build", "Build"),
     ("services", "Services"),
 )
+# The wizard shown instead of the tabs while the folder has no spec.
+INIT = "init"
+INIT_TITLE = "New spec"
 
 
 def _one_and_all(key: str, verb: str, action: str) -> tuple[Action, Action]:
@@ -161,7 +164,34 @@ ACTIONS: tuple[Action, ...] = (
         "follow",
         footer="Logs",
     ),
+    Action(
+        "w",
+        "Write spec",
+        "Write the drafted envspec.toml, then open the project in the tabs.",
+        INIT,
+        "write",
+        footer="Write",
+    ),
+    Action(
+        "r",
+        "Draft again",
+        "Read the project's files again and draft the spec anew.",
+        INIT,
+        "redraft",
+        footer="Redraft",
+    ),
 )
+
+
+def offered(has_tabs: bool) -> tuple[Action, ...]:
+    """The actions that work now: the tabs' ones, or the wizard's.
+
+    Without a spec the app shows the wizard, where only its own actions,
+    help and quit make sense.
+    """
+    if has_tabs:
+        return tuple(a for a in ACTIONS if a.tab != INIT)
+    return tuple(a for a in ACTIONS if a.tab == INIT or a.action in ("help", "quit"))
 
 
 def bindings_for(tab: str) -> list[BindingType]:
@@ -201,15 +231,19 @@ class ActionsProvider(Provider):
         tab = dict(TABS).get(action.tab, "")
         return f"{tab}: {action.title}" if tab else action.title
 
+    def _offered(self) -> tuple[Action, ...]:
+        app: EnvspecApp = self.app  # type: ignore[assignment]
+        return offered(app.has_tabs)
+
     async def discover(self) -> Hits:
-        for action in ACTIONS:
+        for action in self._offered():
             yield DiscoveryHit(
                 self._label(action), partial(self._run, action), help=action.help
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for action in ACTIONS:
+        for action in self._offered():
             label = self._label(action)
             score = matcher.match(label)
             if score > 0:

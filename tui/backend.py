@@ -6,6 +6,10 @@ from workers only, never on the event loop. :class:`~tui.envspec_backend.
 EnvspecBackend` implements it with the same ``envspec`` functions the CLI
 calls; :class:`~tui.fake.FakeBackend` implements it in memory for tests.
 
+The one exception is :meth:`Backend.has_spec`, a single stat the app makes
+while composing its first screen, to choose between its tabs and the wizard
+that drafts a spec.
+
 Every method raises :class:`~envspec.errors.EnvspecError` (with a ``title``
 for the toast) when it fails; anything else is a bug.
 """
@@ -25,6 +29,7 @@ from tui.models import (
     LockRow,
     Overview,
     ServiceRow,
+    SpecDraft,
 )
 
 
@@ -38,6 +43,15 @@ class Backend(Protocol):
     @property
     def directory(self) -> Path:
         """The project folder."""
+
+    def has_spec(self) -> bool:
+        """Whether the folder has an envspec.toml (cheap: called on the loop)."""
+
+    def draft_spec(self) -> SpecDraft:
+        """Draft a spec from the project's files, as `envspec init` does."""
+
+    def write_spec(self, draft: SpecDraft) -> Path:
+        """Write a draft as the folder's envspec.toml, never over one."""
 
     def overview(self) -> Overview:
         """The spec, the lock's freshness and the generated files' state."""

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from envspec.errors import EnvspecError, InputError, RunError, StaleError
 from envspec.lockfile import Lock, loads, lock_path, read_lock
-from envspec.spec import Spec, find_spec, load_spec
+from envspec.spec import SPEC_NAME, Spec, find_spec, load_spec
+from tui import envspec_init
 from tui.backend import Cancelled
 from tui.models import (
     BuildUpdate,
@@ -40,6 +41,7 @@ from tui.models import (
     Overview,
     ServiceInfo,
     ServiceRow,
+    SpecDraft,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +83,17 @@ class EnvspecBackend:
 
     def _lock(self, spec: Spec) -> Lock:
         return read_lock(lock_path(spec.path))
+
+    # -- a folder without a spec (tui/envspec_init.py)
+
+    def has_spec(self) -> bool:
+        return (self._directory / SPEC_NAME).is_file()
+
+    def draft_spec(self) -> SpecDraft:
+        return envspec_init.draft_spec(self._directory)
+
+    def write_spec(self, draft: SpecDraft) -> Path:
+        return envspec_init.write_spec(self._directory, draft)
 
     # -- overview
 

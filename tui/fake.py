@@ -5,6 +5,10 @@ interpreters, a postgres service, a lock, three generated files, and a stack
 that starts and stops instantly. It records each call in ``calls`` so tests
 can check what an action did, and ``fail`` makes a named method raise a given
 envspec error. Nothing here sleeps except a build told to wait on ``gate``.
+
+With ``spec=False`` the folder has no envspec.toml yet: every method but the
+engine's raises envspec's "No spec" error until :meth:`FakeBackend.write_spec`
+writes the draft that :meth:`FakeBackend.draft_spec` offers.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from envspec.errors import EngineError, EnvspecError
+from envspec.errors import EngineError, EnvspecError, InputError
+from envspec.init import SpecExists
 from tui.backend import Cancelled
 from tui.models import (
     BuildUpdate,
@@ -28,6 +33,7 @@ from tui.models import (
     Overview,
     ServiceInfo,
     ServiceRow,
+    SpecDraft,
 )
 
 _PACKAGES = (
@@ -68,6 +74,50 @@ services:
 
 _REQUIREMENTS = "".join(f"{name}=={version}\n" for name, version, _ in _PACKAGES)
 
+_DRAFT = """\
+# Written by `envspec init` from .python-version, requirements.txt, docker-compose.yml, .env.
+# Check it, then run `envspec lock` and `envspec up`. The spec reference is in envspec's README.
+
+[project]
+name = "bookshelf"  # the folder's name
+
+[python]
+versions = [
+    "3.13", # .python-version (3.13.1)
+]
+requirements = [
+    "requirements.txt", # found in the project
+]
+
+[services.db]
+# from docker-compose.yml service 'db' (image postgres:17)
+kind = "postgres"
+version = "17"
+# docker-compose.yml published 5432 on the host; envspec picks free ports unless you fix them:
+# ports = [5432]
+
+[app]
+command = "gunicorn bookshelf.wsgi --bind 0.0.0.0:8000"  # docker-compose.yml service 'web'
+ports = [
+    8000, # docker-compose.yml service 'web'
+]
+# Variables the project's env files name; their values were not copied (they may be secrets):
+#   SECRET_KEY  (.env)
+#   DATABASE_URL  (.env; envspec sets it from a service)
+# Put non-secret ones here, e.g. env = { DEBUG = "1" }.
+"""
+
+_FOUND = (
+    ("Python", "3.13 — .python-version (3.13.1)"),
+    ("Packages", "requirements.txt"),
+    ("Services", "db (postgres 17)"),
+    ("App", "gunicorn bookshelf.wsgi --bind 0.0.0.0:8000 on port 8000"),
+    ("Env names", "SECRET_KEY, DATABASE_URL (values not copied)"),
+)
+
+# What needs no spec: the wizard's own calls and the engine's.
+_WITHOUT_SPEC = ("has_spec", "draft_spec", "write_spec", "engine_state")
+
 _BUILD_STEPS = (
     "[1/5] FROM python:3.13-slim",
     "[2/5] COPY requirements-3.13.txt /tmp/requirements.txt",
@@ -88,8 +138,11 @@ class FakeBackend:
         engine_up: bool = True,
         fail_build_step: int | None = None,
         edited: bool = False,
+        spec: bool = True,
     ) -> None:
         self._directory = directory
+        self.spec = spec  # the folder has an envspec.toml
+        self.written_spec: str | None = None  # what write_spec wrote
         self.edited = edited  # the Dockerfile was edited by hand
         self.stale = stale
         self.engine_up = engine_up
@@ -110,10 +163,38 @@ class FakeBackend:
         self.calls.append(name)
         if name in self.fail:
             raise self.fail[name]
+        if not self.spec and name.split(":")[0] not in _WITHOUT_SPEC:
+            raise InputError(
+                f"no envspec.toml in {self._directory}",
+                hint="run `envspec init` to write one",
+                title="No spec",
+            )
 
     @property
     def directory(self) -> Path:
         return self._directory
+
+    # -- a folder without a spec
+
+    def has_spec(self) -> bool:
+        self._call("has_spec")
+        return self.spec
+
+    def draft_spec(self) -> SpecDraft:
+        self._call("draft_spec")
+        read = (".python-version", "requirements.txt", "docker-compose.yml", ".env")
+        return SpecDraft(self._directory / "envspec.toml", _DRAFT, read, _FOUND)
+
+    def write_spec(self, draft: SpecDraft) -> Path:
+        self._call("write_spec")
+        if self.spec:
+            raise SpecExists(
+                f"{draft.path} already exists; envspec init leaves it as it is",
+                title="Spec exists",
+            )
+        self.spec = True
+        self.written_spec = draft.text
+        return draft.path
 
     # -- overview
 

@@ -12,7 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from tui.actions import ACTIONS, TABS, key_label
+from tui.actions import ACTIONS, INIT, INIT_TITLE, TABS, key_label
 
 
 def help_table() -> Table:
@@ -36,7 +36,7 @@ def _groups() -> list[tuple[str, list[tuple[str, str]]]]:
         ("ctrl+p", "Command palette: every action by name."),
     ]
     groups = [("Everywhere", everywhere)]
-    for tab, title in [("", ""), *TABS]:
+    for tab, title in [("", ""), *TABS, (INIT, INIT_TITLE)]:
         rows = [
             (key_label(a), f"{a.title}: {a.help}")
             for a in ACTIONS

@@ -151,3 +151,18 @@ class ServiceRow:
     ports: str  # "127.0.0.1:5432->5432"
     image: str  # "current", "stale", "missing" (against the lock)
     detail: str = ""  # the last health check's output, or the exit code
+
+
+@dataclass(frozen=True)
+class SpecDraft:
+    """A spec drafted from what the project has, validated, not yet written.
+
+    ``payload`` is the backend's own object (envspec's init proposal); the
+    app only hands it back to :meth:`~tui.backend.Backend.write_spec`.
+    """
+
+    path: Path  # where it would be written
+    text: str  # the drafted envspec.toml, with its comments
+    read: tuple[str, ...]  # the project files it was drafted from, in order
+    found: tuple[tuple[str, str], ...]  # ("Services", "db (postgres 16)"), ...
+    payload: Any = field(default=None, compare=False, repr=False)

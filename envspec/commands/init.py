@@ -27,16 +27,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from envspec import init
 
     root = ctx.directory.resolve()
-    init.check_target(root, args.force)  # before any work: exit 2 if it exists
-    found = init.draft(root)
-    text = init.render(found)
-    init.validate(text, root)
+    # Exits 2 before reading anything when the spec exists.
+    proposal = init.propose(root, args.force)
+    text = proposal.text
 
     ask = not args.yes and not ctx.json and _on_terminal(ctx)
     if ask:
         ctx.stdout.write(text)
         ctx.stdout.write("\n")
-        answer = input(f"Write this to {root / 'envspec.toml'}? [Y/n] ")
+        answer = input(f"Write this to {proposal.path}? [Y/n] ")
         if answer.strip().lower() not in ("", "y", "yes"):
             ctx.info("nothing written")
             return 0
@@ -47,7 +46,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             "ok": True,
             "path": str(path),
             "spec": text,
-            "read": list(dict.fromkeys(found.read)),
+            "read": proposal.read,
         }
     )
     if not ask:

@@ -13,7 +13,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "tui",
         parents=[common],
         help="open the terminal app",
-        description="Open the terminal app (also `envspec` alone on a terminal).",
+        description="Open the terminal app (also `envspec` alone on a terminal); "
+        "in a folder without envspec.toml it first drafts one to write.",
     )
     p.set_defaults(handler=run)
 
@@ -24,6 +25,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from tui.app import EnvspecApp
     from tui.envspec_backend import EnvspecBackend
 
-    ctx.spec_path  # noqa: B018 - no spec: the usual error, before the screen opens
+    # A folder without a spec opens on the app's wizard, which drafts one
+    # as `envspec init` does.
     EnvspecApp(EnvspecBackend(ctx.directory)).run()
     return 0
