@@ -2,26 +2,35 @@
 
 These hold what the backend adds to envspec's functions (its wording for the
 app, its checks before a compose call); the functions themselves have their
-own tests. No Docker is needed.
+own tests. The wizard's tests run on a project layout of tests/projects that
+has no spec yet. No Docker is needed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from test_tui import settle, shown, text_of
+from textual.widgets import Static
 
+from envspec import init
 from envspec.engine import Port
-from envspec.errors import RunError, StaleError
+from envspec.errors import InputError, RunError, StaleError
 from envspec.fake_engine import FakeEngine, Phase
 from envspec.health import ServiceFailed
+from envspec.spec import load_spec
+from tui.app import EnvspecApp
 from tui.envspec_backend import EnvspecBackend
 from tui.models import BuildUpdate
+from tui.wizard import InitScreen
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
+PROJECTS = Path(__file__).resolve().parent / "projects"
 
 
 @pytest.fixture
@@ -31,6 +40,14 @@ def root(tmp_path: Path) -> Path:
     shutil.copytree(
         SAMPLE, folder, ignore=shutil.ignore_patterns(".envspec", "__pycache__")
     )
+    return folder
+
+
+@pytest.fixture
+def unspecified(tmp_path: Path) -> Path:
+    """A copy of the django-compose layout: requirements, compose, .env, no spec."""
+    folder = tmp_path / "shop"
+    shutil.copytree(PROJECTS / "django-compose", folder)
     return folder
 
 
@@ -133,3 +150,70 @@ def test_a_service_that_never_turns_healthy_fails_the_start(
         EnvspecBackend(root, engine).start(None)
     assert "db" in caught.value.message and "no route" in caught.value.message
     assert caught.value.hint is not None and "press f" in caught.value.hint
+
+
+# -- a folder without a spec
+
+
+def test_the_wizard_writes_init_s_draft_and_the_app_loads_it(
+    unspecified: Path,
+) -> None:
+    """The app drafts what `envspec init` would, writes it on w, and opens it."""
+    expected = init.render(init.draft(unspecified))  # what the CLI would write
+    backend = EnvspecBackend(unspecified, FakeEngine())
+    app = EnvspecApp(backend)
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, InitScreen)
+            assert not (unspecified / "envspec.toml").exists()
+            found = shown(app.screen.query_one("#init-found", Static))
+            assert "requirements.txt, requirements-dev.txt, docker-compose.yml, .env" in found
+            assert "db (postgres 16), redis (redis 7-alpine)" in found
+
+            await pilot.press("w")
+            await settle(pilot)
+            assert app.screen is app.default_screen  # no wizard, no error modal
+            assert "shop" in text_of(app, "#ov-project")
+            assert "db" in text_of(app, "#ov-services")
+            assert "redis" in text_of(app, "#ov-services")
+            assert "missing" in text_of(app, "#ov-lock")
+
+    asyncio.run(run())
+    assert (unspecified / "envspec.toml").read_text() == expected
+    spec = load_spec(unspecified / "envspec.toml")
+    assert [s.name for s in spec.services] == ["db", "redis"]
+
+
+def test_the_draft_names_what_it_read_and_found(unspecified: Path) -> None:
+    """The backend's draft carries init's sources and a line per finding."""
+    draft = EnvspecBackend(unspecified).draft_spec()
+    assert draft.path == unspecified / "envspec.toml"
+    assert draft.read == (
+        "requirements.txt", "requirements-dev.txt", "docker-compose.yml", ".env")
+    found = dict(draft.found)
+    assert found["Packages"] == "requirements-dev.txt"
+    assert found["App"] == "python manage.py runserver 0.0.0.0:8000 on port 8000"
+    assert found["Env names"] == "SECRET_KEY, DEBUG, DATABASE_URL (values not copied)"
+
+
+def test_writing_a_draft_never_replaces_a_spec(unspecified: Path) -> None:
+    """A spec that appeared after the draft is kept as it is."""
+    backend = EnvspecBackend(unspecified)
+    draft = backend.draft_spec()
+    (unspecified / "envspec.toml").write_text("# mine\n")
+    with pytest.raises(init.SpecExists):
+        backend.write_spec(draft)
+    assert (unspecified / "envspec.toml").read_text() == "# mine\n"
+    assert backend.has_spec()
+
+
+def test_an_unreadable_pyproject_fails_the_draft(unspecified: Path) -> None:
+    """A pyproject.toml init cannot parse fails the draft with its file named."""
+    (unspecified / "pyproject.toml").write_text("[project\nname = 'x'\n")
+    with pytest.raises(InputError) as caught:
+        EnvspecBackend(unspecified).draft_spec()
+    assert caught.value.title == "Bad pyproject.toml"
+    assert str(unspecified / "pyproject.toml") in caught.value.message
+    assert not (unspecified / "envspec.toml").exists()

@@ -21,7 +21,7 @@ from test_tui import settle
 from textual.pilot import Pilot
 from textual.widgets import Input, RichLog
 
-from envspec.errors import EngineError, Problem, SpecError
+from envspec.errors import EngineError, InputError, Problem, SpecError
 from tui.app import EnvspecApp
 from tui.fake import FakeBackend
 
@@ -203,5 +203,36 @@ def test_blocking_error_modal(snap_compare: Snap, size: tuple[int, int]) -> None
                 "use a port from 1 to 65535",
             ),
         ]
+    )
+    check(snap_compare, app_on(backend), size, driven())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_init_wizard(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """A folder without a spec: "No envspec.toml here yet" in bold, then Read
+    (.python-version, requirements.txt, docker-compose.yml, .env) and what was
+    found (Python, Packages, Services, App, Env names) in two columns, then the
+    draft in a blue box titled "envspec.toml (draft)", TOML highlighted with
+    line numbers, long comments wrapped under their line; one row under it
+    says "Quitting writes nothing." beside Write (w), Draft again (r) and
+    Quit (q); the footer lists w, r, ? and q. At 24 rows the draft still
+    gets nine rows."""
+    backend = FakeBackend(Path("/work/bookshelf"), spec=False)
+    check(snap_compare, app_on(backend), size, driven())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_init_draft_failed(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """A draft that fails: over the wizard (its findings line reads "No
+    draft (Bad pyproject.toml): ..."), a red-bordered dialog titled "Bad
+    pyproject.toml" says which file could not be read and why, the hint on
+    how to fix it, that r then reads the project again and q quits writing
+    nothing, and offers Retry (r) and Quit (q)."""
+    backend = FakeBackend(Path("/work/bookshelf"), spec=False)
+    backend.fail["draft_spec"] = InputError(
+        "cannot read /work/bookshelf/pyproject.toml: Expected '=' after a key "
+        "in a key/value pair (at line 3, column 6)",
+        hint="fix pyproject.toml, or move it aside and run `envspec init` again",
+        title="Bad pyproject.toml",
     )
     check(snap_compare, app_on(backend), size, driven())

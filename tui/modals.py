@@ -53,9 +53,10 @@ class ErrorScreen(ModalScreen[str]):
         Binding("q,escape", "choose('quit')", "Quit"),
     ]
 
-    def __init__(self, exc: EnvspecError) -> None:
+    def __init__(self, exc: EnvspecError, then: str = "") -> None:
         super().__init__()
         self.exc = exc
+        self.then = then  # what retry does, after the error's own hint
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-error"):
@@ -72,6 +73,8 @@ class ErrorScreen(ModalScreen[str]):
         text = self.exc.message
         if self.exc.hint:
             text += f"\n\nhint: {self.exc.hint}"
+        if self.then:
+            text += f"\n\n{self.then}"
         return text
 
     @on(Button.Pressed)

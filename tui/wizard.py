@@ -96,9 +96,12 @@ class InitScreen(Screen[Path]):
             return
         except EnvspecError as exc:
             self.query_one("#init-found", Static).update(
-                Text(f"No draft: {exc.title}. {exc.message}", style="bold")
+                Text(f"No draft ({exc.title}): {exc.message}", style="bold")
             )
-            self.app.push_screen(ErrorScreen(exc), self._after_error)
+            then = (
+                "Once it is fixed, r reads the project again; q quits, writing nothing."
+            )
+            self.app.push_screen(ErrorScreen(exc, then), self._after_error)
             return
         self._show(draft)
 
