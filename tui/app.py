@@ -96,7 +96,7 @@ class EnvspecApp(App[None]):
             self.push_screen(InitScreen(), self._spec_written)
 
     async def _spec_written(self, path: Path | None) -> None:
-        """The wizard wrote the spec: open the project on its overview."""
+        """The wizard wrote ``path`` (or found one there): open its overview."""
         screen = self.default_screen
         await screen.mount(ProjectTabs(), before=screen.query_one(Footer))
         self.pane("overview").focus_first()

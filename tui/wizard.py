@@ -55,7 +55,12 @@ class InitScreen(Screen[Path]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="init"):
-            yield Label("", id="init-title", markup=False)
+            # The header names the folder.
+            yield Label(
+                f"No {SPEC_NAME} here yet. "
+                "This draft comes from the project's own files:",
+                id="init-title",
+            )
             yield Static("Reading the project's files…", id="init-found")
             with VerticalScroll(id="init-scroll") as scroll:
                 scroll.border_title = f"{SPEC_NAME} (draft)"
@@ -71,10 +76,6 @@ class InitScreen(Screen[Path]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        # The header names the folder.
-        self.query_one("#init-title", Label).update(
-            f"No {SPEC_NAME} here yet. This draft comes from the project's own files:"
-        )
         self.action_redraft()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -166,8 +167,8 @@ class InitScreen(Screen[Path]):
         """A spec appeared meanwhile: keep it, and open it instead of the draft."""
         path = self.backend.directory / SPEC_NAME
         self.notify(
-            f"{path} appeared while the draft was open; it was left as it is "
-            "and is opened instead.",
+            f"{path} was written since the app opened; it is kept as it is "
+            "and opened instead of the draft.",
             title="Spec exists",
             severity="warning",
             timeout=8,
