@@ -139,6 +139,9 @@ class EnvspecApp(App[None]):
         for tab in _AFFECTS.get(message.what, ()):
             self.pane(tab).reload()
 
+    # TODO: a spec deleted while the app runs blocks here with "No spec",
+    # and retry shows the same error; the wizard could take over instead,
+    # once the tabs are removed while it is open.
     @on(Pane.Blocked)
     def _blocked(self, message: Pane.Blocked) -> None:
         if isinstance(self.screen, ErrorScreen):

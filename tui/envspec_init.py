@@ -17,6 +17,10 @@ from tui.models import SpecDraft
 SHOWN_NAMES = 6  # env names listed in the summary; the draft lists them all
 
 
+# TODO: init's errors carry the CLI's hints ("move it aside and run `envspec
+# init` again"); the wizard's modal adds a line saying that r reads the
+# project again, but the hint above it still names the command. The next
+# step is the error-to-hint table the TODO in envspec_backend.py describes.
 def draft_spec(directory: Path) -> SpecDraft:
     """The spec `envspec init` would write in ``directory``, not written."""
     proposal = init.propose(directory)
