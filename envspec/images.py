@@ -151,8 +151,13 @@ class DockerRegistry:
         return {f"{attrs.get('Os')}/{attrs.get('Architecture')}"}
 
     def python_version(self, ref: str) -> str:
+        import docker.errors
+
         try:
-            image = self.client.images.pull(ref)
+            try:
+                image = self.client.images.get(ref)  # pulled before: no network
+            except docker.errors.ImageNotFound:
+                image = self.client.images.pull(ref)
             env = image.attrs.get("Config", {}).get("Env") or []
             for item in env:
                 if item.startswith("PYTHON_VERSION="):

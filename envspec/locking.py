@@ -122,22 +122,29 @@ def make_lock(
     indexes = resolve.Indexes.from_spec(py, spec.root)
     _check_upgrade_names(options, previous, {r.name for r in py.packages})
 
-    images: list[tuple[str, str, str, str]] = []  # version, image, digest, exact
-    for version in py.versions:
-        image = py.image_for(version)
-        locked = previous.interpreters if previous else ()
-        old = next((i.digest for i in locked if i.image == image), None)
-        digest = _pin(registry, image, old, options, progress)
-        _check_platforms(registry, image, digest, spec, f"Python {version}")
-        exact = _python_in(registry, image, digest, version, previous)
-        images.append((version, image, digest, exact))
-
     # Find uv before any thread does: find_uv_bin() reads sysconfig, whose
     # first use is not thread-safe (a racing thread can see EXE as None).
-    resolve.uv_version()
-    with ThreadPoolExecutor(max_workers=len(images) + 1) as pool:
+    resolve.uv_binary()
+    with ThreadPoolExecutor(max_workers=len(py.versions) + 1) as pool:
+        # The uv wheel does not depend on the exact Python, so its pin starts
+        # at once and overlaps the image lookups below.
+        installer = pool.submit(
+            _installer, indexes, py.versions[0], platforms, previous, options, progress
+        )
+
+        # Each interpreter's resolution starts as soon as its image is pinned:
+        # the exact Python inside the image decides what uv resolves for.
+        images: list[tuple[str, str, str, str]] = []  # version, image, digest, exact
         resolving: list[Future[tuple[LockedPackage, ...]]] = []
-        for version, _image, _digest, exact in images:
+        for version in py.versions:
+            image = py.image_for(version)
+            locked = previous.interpreters if previous else ()
+            old = next((i.digest for i in locked if i.image == image), None)
+            digest = _pin(registry, image, old, options, progress)
+            _check_platforms(registry, image, digest, spec, f"Python {version}")
+            exact = _python_in(registry, image, digest, version, previous)
+            images.append((version, image, digest, exact))
+
             progress(f"resolving packages for Python {exact} on {', '.join(platforms)}")
             request = resolve.Request(
                 requirements=py.packages,
@@ -148,7 +155,6 @@ def make_lock(
             resolving.append(
                 pool.submit(resolve.resolve, request, version, exact, platforms)
             )
-        installer = pool.submit(_installer, indexes, images[0][3], platforms, progress)
 
         services = []
         kept = {s.image: s.digest for s in previous.services} if previous else {}
@@ -295,13 +301,31 @@ def _check_upgrade_names(
 
 
 def _installer(
-    indexes: Any, python: str, platforms: Sequence[str], progress: Progress
+    indexes: Any,
+    python: str,
+    platforms: Sequence[str],
+    previous: Lock | None,
+    options: Options,
+    progress: Progress,
 ) -> LockedPackage:
-    """The uv wheel image builds install packages with, hashed per platform."""
+    """The uv wheel image builds install packages with, hashed per platform.
+
+    Kept from the previous lock while envspec runs the same uv for the same
+    platforms, as any other pin is.
+    """
     from envspec import resolve
     from envspec.spec import Requirement_
 
     version = resolve.uv_version()
+    old = previous.installer if previous else None
+    if (
+        old is not None
+        and old.version == version
+        and previous is not None
+        and tuple(previous.platforms) == tuple(platforms)
+        and not options.upgrade
+    ):
+        return old
     progress(f"pinning the installer uv {version}")
     request = resolve.Request(
         requirements=[Requirement_(f"uv=={version}", "uv", "envspec")],

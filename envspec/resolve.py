@@ -136,7 +136,17 @@ def uv_binary() -> str:
 
 @cache
 def uv_version() -> str:
-    """The version of the uv that envspec runs, as ``uv --version`` says it."""
+    """The version of the uv that envspec runs.
+
+    The ``uv`` package ships its binary, so the package's version is the
+    binary's; ``uv --version`` answers only where the metadata is missing.
+    """
+    from importlib import metadata
+
+    try:
+        return metadata.version("uv")
+    except metadata.PackageNotFoundError:
+        pass
     done = subprocess.run(
         [uv_binary(), "--version"], capture_output=True, text=True, check=False
     )
