@@ -1,0 +1,54 @@
+"""``envspec build [SERVICE ...]`` on the sample, over the fake engine."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from envspec import cli, engine
+from envspec.fake_engine import FakeEngine
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "bookshelf"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns(".envspec"))
+    fake = FakeEngine()
+    monkeypatch.setattr(engine, "DockerEngine", lambda: fake)
+    return folder
+
+
+def test_named_service_builds_only_its_image(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`build app-py3.12` builds the 3.12 image of the test matrix and no other."""
+    assert cli.main(["-C", str(root), "--json", "build", "app-py3.12"]) == 0
+
+    images = json.loads(capsys.readouterr().out)["images"]
+    assert [(i["tag"], i["built"]) for i in images] == [("bookshelf-app:py3.12", True)]
+
+
+def test_without_a_service_every_image_is_built(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Plain `build` builds the app's image and each one of the matrix."""
+    assert cli.main(["-C", str(root), "--json", "build"]) == 0
+
+    tags = [i["tag"] for i in json.loads(capsys.readouterr().out)["images"]]
+    assert tags == ["bookshelf-app:py3.13", "bookshelf-app:py3.12"]
+
+
+def test_a_service_that_is_not_built_is_a_usage_error(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Naming a pulled service exits 2, lists what can be built, writes nothing."""
+    assert cli.main(["-C", str(root), "build", "db"]) == 2
+
+    err = capsys.readouterr().err
+    assert "db is not an app service" in err and "app, app-py3.12" in err
+    assert not (root / ".envspec").exists()
