@@ -65,9 +65,13 @@ def http_answers(url: str) -> bool:
 def _app_phase(
     container: Container | None, probe: Callable[[str], bool]
 ) -> tuple[str, str]:
-    """The app's phase; with no health check, "ready" once its port answers."""
+    """The app's phase: "ready" once its published port answers HTTP.
+
+    The port is probed from here even when the app has a health check: the
+    check runs every few seconds, the probe as often as the wait polls.
+    """
     current = phase(container)
-    if container is None or current[1] != "running":
+    if container is None or current[0] == "failed" or container.state != "running":
         return current
     urls = [p["url"] for p in port_entries(APP, container)]
     if not urls:

@@ -147,6 +147,8 @@ class _ComposeService:
     ports: list[_Port] = field(default_factory=list)
     profiles: list[str] = field(default_factory=list)  # quoted
     healthcheck: list[str] = field(default_factory=list)  # quoted words
+    # For the app: a grace period in which failing checks do not count.
+    start_period: str | None = None
     volume: str | None = None  # quoted
     data: str | None = None  # quoted
     context: str = ""
@@ -317,6 +319,23 @@ def _app_environment(spec: Spec) -> list[tuple[str, str]]:
     return [(yaml_str(k), yaml_str(v)) for k, v in sorted(env.items())]
 
 
+# The app's health check: its first published port answers HTTP, whatever the
+# status (a 404 at / still means the server is up). It runs the image's own
+# Python through http.client, which never goes through a proxy, and lets
+# plain `docker compose up --wait` wait for the same thing as `envspec up`.
+APP_PROBE = (
+    'import http.client; c = http.client.HTTPConnection("127.0.0.1", {port}, '
+    'timeout=4); c.request("GET", "/"); c.getresponse()'
+)
+
+
+def _app_healthcheck(spec: Spec) -> list[str]:
+    if not spec.app.ports:
+        return []
+    probe = APP_PROBE.format(port=spec.app.ports[0])
+    return [yaml_str("CMD"), yaml_str("python"), yaml_str("-c"), compose_str(probe)]
+
+
 def _apps(spec: Spec, lock: Lock) -> list[_ComposeService]:
     context = "/".join([".."] * len(PurePosixPath(spec.output).parts))
     environment = _app_environment(spec)
@@ -342,6 +361,8 @@ def _apps(spec: Spec, lock: Lock) -> list[_ComposeService]:
                 if main
                 else [],
                 profiles=[] if main else [yaml_str(MATRIX_PROFILE)],
+                healthcheck=_app_healthcheck(spec) if main else [],
+                start_period="120s" if main else None,
                 context=yaml_str(context),
                 dockerfile=yaml_str(f"{spec.output}/{dockerfile_name(version)}"),
             )

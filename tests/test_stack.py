@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from envspec import health, stack, status
-from envspec.engine import Engine, Port
+from envspec.engine import Container, Engine, Port
 from envspec.errors import RunError, StaleError
 from envspec.fake_engine import FakeEngine, Phase
 from envspec.lockfile import read_lock
@@ -192,6 +192,20 @@ def test_wait_holds_until_the_app_answers_http(project, engine):
 
     assert set(asked) == {"http://127.0.0.1:8000/"}
     assert engine.now - 1000.0 >= 3.0
+
+
+def test_app_answering_is_ready_before_its_health_check_says_so():
+    """The app's own probe makes it ready while its health check still starts;
+    a health check that failed makes it failed whatever the probe says."""
+    port = Port(8000, "tcp", "127.0.0.1", 8000)
+
+    def app(health_state: str) -> Container:
+        return Container("id", "p-app-1", "app", "running", None, health_state,
+                         None, (port,), "p-app:py3.13", "sha256:1")
+
+    assert health._app_phase(app("starting"), lambda url: True)[0] == "ready"
+    assert health._app_phase(app("starting"), lambda url: False)[0] == "waiting"
+    assert health._app_phase(app("unhealthy"), lambda url: True)[0] == "failed"
 
 
 def test_status_json_says_whether_images_match_the_lock(project, engine):

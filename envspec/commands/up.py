@@ -34,6 +34,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     import time
+    from dataclasses import replace
 
     from envspec import health, secrets, stack, status
     from envspec.engine import DockerEngine
@@ -63,6 +64,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         health.wait_healthy(engine, project, timeout=left, report=ctx.info)
 
     statuses = status.status(project, engine)
+    if not args.no_wait:
+        # The wait saw the app answer; its own health check, which probes the
+        # same port every few seconds, may not have said so yet.
+        statuses = [
+            replace(s, health="answering")
+            if s.service == stack.APP and s.health == "starting"
+            else s
+            for s in statuses
+        ]
     state = "started" if args.no_wait else "up and healthy"
     ctx.echo(f"{project.name} is {state} ({time.monotonic() - began:.1f} s):")
     for line in status.summary_lines(statuses):
