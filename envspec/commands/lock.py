@@ -111,9 +111,17 @@ def _lock(ctx: Context, args: argparse.Namespace) -> int:
         try:
             previous = read_lock(path)
         except EnvspecError as exc:
+            from envspec.errors import SpecError
+
+            why = (
+                "; ".join(f"{p.file}:{p.line}: {p.message}" for p in exc.problems)
+                if isinstance(exc, SpecError)
+                else exc.message
+            )
             ctx.warn(
-                f"ignoring the existing {path.name}, it cannot be read "
-                f"({exc.message}); every pin is resolved afresh"
+                f"ignoring the existing {path.name}, it cannot be read: {why}\n"
+                "every pin is resolved afresh; the old file stays until the new "
+                "one is complete"
             )
 
     options = Options(
