@@ -231,10 +231,15 @@ CMD ["gunicorn", "bookshelf.wsgi", "--bind", "0.0.0.0:8000"]
 
 
 def steps_of(log: str) -> list[tuple[str, float]]:
-    """(step name, seconds) from BuildKit's plain progress output."""
+    """(step name, seconds) from BuildKit's plain progress output, or from
+    envspec's own lines (``[py3.13] STEP done (1.2 s)``)."""
     names: dict[str, str] = {}
     times: list[tuple[str, float]] = []
     for line in log.splitlines():
+        m = re.match(r"^\s*\[py[\d.]+\] (.*) done \((\d+(?:\.\d+)?) s\)$", line)
+        if m:
+            times.append((m.group(1)[:70], float(m.group(2))))
+            continue
         m = re.match(r"^#(\d+) (\[.*)$", line)
         if m:
             names.setdefault(m.group(1), m.group(2)[:70])
@@ -257,7 +262,8 @@ def plain_build(folder: Path, tag: str) -> tuple[float, str]:
 
 
 def envspec_build(folder: Path) -> tuple[float, str]:
-    t, done = timed([*ENVSPEC, "-v", "build"], cwd=folder)
+    # The app's image only, as the plain file builds one image.
+    t, done = timed([*ENVSPEC, "-v", "build", "app"], cwd=folder)
     return t, done.stderr
 
 
