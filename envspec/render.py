@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     import jinja2
 
 COMPOSE = "compose.yaml"
-INSTALLER = "installer.txt"
 ENV_EXAMPLE = "env.example"
 GITIGNORE = ".gitignore"
 NO_CA = "no-ca.pem"
@@ -436,7 +435,13 @@ def _dockerfile(spec: Spec, lock: Lock, interp: LockedInterpreter) -> bytes:
         system_packages=sorted(spec.system_packages),
         workdir=spec.app.workdir,
         workdir_sh=shlex.quote(spec.app.workdir),
-        installer_src=f"{spec.output}/{INSTALLER}",
+        installer=" \\\n      ".join(
+            shlex.quote(word)
+            for word in (
+                f"uv=={lock.installer.version}",
+                *(f"--hash={h}" for h in lock.installer.hashes),
+            )
+        ),
         requirements_src=f"{spec.output}/{requirements_name(interp.version)}",
         index_args=index_args,
         labels=" \\\n      ".join(
@@ -494,7 +499,7 @@ def renderer_digest() -> str:
 
 def file_names(spec: Spec) -> list[str]:
     """The names :func:`render` returns for ``spec``, without rendering."""
-    names = [COMPOSE, INSTALLER, ENV_EXAMPLE, GITIGNORE, NO_CA]
+    names = [COMPOSE, ENV_EXAMPLE, GITIGNORE, NO_CA]
     for version in spec.python.versions:
         dockerfile = dockerfile_name(version)
         names += [dockerfile, f"{dockerfile}.dockerignore", requirements_name(version)]
@@ -528,7 +533,6 @@ def render(spec: Spec, lock: Lock) -> dict[str, bytes]:
             interp.requirements_txt().encode("utf-8")
         )
 
-    files[INSTALLER] = with_header((lock.installer.requirement_line() + "\n").encode())
     files[COMPOSE] = with_header(_compose(spec, lock))
     files[ENV_EXAMPLE] = with_header(
         _template("env.example.j2", password_vars=secrets.password_vars(spec))

@@ -46,7 +46,7 @@ def test_quick_plan_declines_a_changed_file(tmp_path: Path) -> None:
     """The shortcut gives up as soon as one file is missing or edited."""
     spec, lock = project(tmp_path, "django-drf")
     generate.apply(generate.plan(spec, lock))
-    (spec.output_dir / "installer.txt").unlink()
+    (spec.output_dir / "env.example").unlink()
     assert generate._plan_if_current(spec, lock) is None
     assert generate.plan(spec, lock).pending[0].state is State.NEW
 
@@ -73,8 +73,10 @@ def test_changed_lock_shows_as_changed(tmp_path: Path) -> None:
                               lock.installer.__class__("uv", "0.9.0", lock.installer.hashes)})
     plan = generate.plan(spec, newer)
     changed = {f.path for f in plan.files if f.state is State.CHANGED}
-    assert "installer.txt" in changed and not plan.edited
-    assert "-uv==0.8.3" in plan.diff() and "+uv==0.9.0" in plan.diff()
+    assert "Dockerfile.py3.13" in changed and not plan.edited
+    diff = plan.diff().splitlines()
+    assert any(line.startswith("-") and "echo uv==0.8.3" in line for line in diff)
+    assert any(line.startswith("+") and "echo uv==0.9.0" in line for line in diff)
     generate.apply(plan)
     assert generate.plan(spec, newer).up_to_date
 
@@ -85,14 +87,14 @@ def test_hand_edit_is_refused_and_shown(tmp_path: Path) -> None:
     generate.apply(generate.plan(spec, lock))
     compose = spec.output_dir / "compose.yaml"
     compose.write_bytes(compose.read_bytes() + b"# my tweak\n")
-    (spec.output_dir / "installer.txt").unlink()
+    (spec.output_dir / "env.example").unlink()
 
     plan = generate.plan(spec, lock)
     assert [f.path for f in plan.edited] == ["compose.yaml"]
     with pytest.raises(generate.EditedError) as caught:
         generate.apply(plan)
     assert "+# my tweak" in caught.value.diff
-    assert not (spec.output_dir / "installer.txt").exists()  # nothing was written
+    assert not (spec.output_dir / "env.example").exists()  # nothing was written
 
     done = _cli("generate", cwd=spec.root)
     assert done.returncode == 1 and "+# my tweak" in done.stderr
@@ -135,7 +137,7 @@ def test_failed_write_leaves_old_files(tmp_path: Path, monkeypatch: pytest.Monke
     real_replace = os.replace
 
     def failing_replace(src: str, dst: str) -> None:
-        if str(dst).endswith("installer.txt"):
+        if str(dst).endswith("Dockerfile.py3.13"):
             raise OSError(28, "No space left on device", str(dst))
         real_replace(src, dst)
 
@@ -143,7 +145,7 @@ def test_failed_write_leaves_old_files(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(RunError):
         generate.apply(plan)
     after = {p.name: p.read_bytes() for p in spec.output_dir.iterdir()}
-    assert after["installer.txt"] == before["installer.txt"]
+    assert after["Dockerfile.py3.13"] == before["Dockerfile.py3.13"]
     assert not [n for n in after if n.endswith(".tmp")]
     # TODO: write_many renames one file at a time, so files renamed before
     # the failure (in sorted order) are already new; only each file is atomic.

@@ -208,9 +208,9 @@ def test_ca_bundle_is_only_a_secret_mount() -> None:
 
 
 def test_dockerignore_keeps_secrets_and_vcs_out_of_the_context() -> None:
-    """The per-Dockerfile ignore file drops .git, virtualenvs and .envspec/.env but keeps the two copied files."""
+    """The per-Dockerfile ignore file drops .git, virtualenvs and .envspec/.env but keeps the copied requirements file."""
     spec, lock = load("django-drf")
     lines = render.render(spec, lock)["Dockerfile.py3.13.dockerignore"].decode().splitlines()
     for pattern in (".git", ".venv", "**/__pycache__", ".env", ".envspec/*",
-                    "!.envspec/requirements-py3.13.txt", "!.envspec/installer.txt"):
+                    "!.envspec/requirements-py3.13.txt"):
         assert pattern in lines
