@@ -127,7 +127,7 @@ def wait_healthy(
         # Containers report through events; an app's port does not, so poll it.
         engine.wait_for_change(
             project.name,
-            min(0.5 if phases[APP][0] == "waiting" and APP in current else 2.0, left),
+            min(0.25 if phases[APP][0] == "waiting" and APP in current else 2.0, left),
         )
 
 
