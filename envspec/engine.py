@@ -352,9 +352,15 @@ class DockerEngine:
 
     @cached_property
     def buildx_argv(self) -> list[str]:
+        """``docker buildx``. Not probed up front (that costs a process start
+        on every build): :meth:`_missing_buildx` explains a build that failed
+        because the plugin is not there."""
+        return [self.docker_cli, "buildx"]
+
+    def _missing_buildx(self) -> EngineError | None:
         if _works([self.docker_cli, "buildx", "version"]):
-            return [self.docker_cli, "buildx"]
-        raise EngineError(
+            return None
+        return EngineError(
             "the buildx plugin is missing: `docker buildx version` fails, and "
             "BuildKit builds (cache and secret mounts) need it",
             hint="install it: Debian/Ubuntu `apt-get install docker-buildx`, "
@@ -417,6 +423,9 @@ class DockerEngine:
         if code != 0:
             if not parser.names and any("Cannot connect" in t for t in parser.text):
                 raise _unreachable(None, f"build {request.tag}")
+            missing = None if parser.names else self._missing_buildx()
+            if missing is not None:
+                raise missing
             raise build_failure(request.tag, parser, _engine_address(), code)
 
     def compose(

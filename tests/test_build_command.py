@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from envspec import cli, engine
+from envspec.errors import EnvspecError
 from envspec.fake_engine import FakeEngine
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
@@ -52,3 +53,20 @@ def test_a_service_that_is_not_built_is_a_usage_error(
     err = capsys.readouterr().err
     assert "db is not an app service" in err and "app, app-py3.12" in err
     assert not (root / ".envspec").exists()
+
+
+def test_a_missing_buildx_plugin_is_named_with_how_to_install(tmp_path: Path) -> None:
+    """A build through a docker CLI without buildx says the plugin is missing
+    and how to install it, rather than showing the CLI's own complaint."""
+    docker = tmp_path / "docker"
+    docker.write_text(
+        "#!/bin/sh\necho \"docker: '$1' is not a docker command.\" >&2\nexit 1\n"
+    )
+    docker.chmod(0o755)
+    request = engine.BuildRequest(tmp_path, tmp_path / "Dockerfile", "demo:1")
+
+    with pytest.raises(EnvspecError) as caught:
+        engine.DockerEngine(docker_cli=str(docker)).build(request, lambda _e: None)
+
+    assert "the buildx plugin is missing" in caught.value.message
+    assert caught.value.hint and "docker-buildx" in caught.value.hint
