@@ -318,14 +318,12 @@ def _app_environment(spec: Spec) -> list[tuple[str, str]]:
     return [(yaml_str(k), yaml_str(v)) for k, v in sorted(env.items())]
 
 
-# The app's health check: its first published port answers HTTP, whatever the
-# status (a 404 at / still means the server is up). It runs the image's own
-# Python through http.client, which never goes through a proxy, and lets
-# plain `docker compose up --wait` wait for the same thing as `envspec up`.
-APP_PROBE = (
-    'import http.client; c = http.client.HTTPConnection("127.0.0.1", {port}, '
-    'timeout=4); c.request("GET", "/"); c.getresponse()'
-)
+# The app's health check: something listens on its first published port. A
+# bare connection, not a request, so that the check fills no access log; the
+# HTTP answer itself is what `envspec up` waits for, from the host. It runs
+# the image's own Python and lets plain `docker compose up --wait` wait for
+# the app too.
+APP_PROBE = 'import socket; socket.create_connection(("127.0.0.1", {port}), 4).close()'
 
 
 def _app_healthcheck(spec: Spec) -> list[str]:

@@ -1,8 +1,10 @@
-"""The API's routes: the books under /api/books/, a health answer at /healthz."""
+"""The API's routes: the books under /api/books/, a health answer at /healthz,
+and / sending a browser to the API's root."""
 
 from books.views import BookViewSet
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
@@ -14,6 +16,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("", RedirectView.as_view(url="/api/", permanent=False)),
     path("api/", include(router.urls)),
     path("healthz", healthz),
 ]
