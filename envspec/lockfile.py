@@ -15,6 +15,7 @@ an InputError naming the file and line (exit 2).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -118,6 +119,39 @@ class Lock:
         """sha256 of the lock's bytes: what generated files and images name."""
         return "sha256:" + hashlib.sha256(self.dumps().encode()).hexdigest()
 
+    def pins_hash(self) -> str:
+        """sha256 of what the lock pins, written into it as ``pins-hash``.
+
+        It covers every value a build installs or pulls (versions, hashes,
+        URLs, markers, images and digests, the exact Pythons, the platforms),
+        not the "via" annotations, so that a hand edit which keeps every
+        value well-formed is still found on reading.
+        """
+        pins = {
+            "platforms": list(self.platforms),
+            "installer": _pin_data(self.installer),
+            "interpreters": [
+                {
+                    "version": i.version,
+                    "image": i.image,
+                    "digest": i.digest,
+                    "python": i.python,
+                    "packages": [_pin_data(p) for p in i.packages],
+                }
+                for i in self.interpreters
+            ],
+            "services": [
+                [s.service, s.image, s.digest]
+                for s in sorted(self.services, key=lambda s: s.service)
+            ],
+        }
+        text = json.dumps(pins, sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _pin_data(pkg: LockedPackage) -> list[Any]:
+    return [pkg.name, pkg.version, pkg.url, pkg.marker, list(pkg.hashes)]
+
 
 # --------------------------------------------------------------------------
 # Writing: hand-rolled so that the layout is fixed and diffs stay small.
@@ -200,6 +234,7 @@ def dumps(lock: Lock) -> str:
         f"lock-version = {lock.lock_format}",
         f"envspec-version = {_q(lock.envspec_version)}",
         f"spec-hash = {_q(lock.spec_hash)}",
+        f"pins-hash = {_q(lock.pins_hash())}",
         f"platforms = {_value(list(lock.platforms))}",
         "",
     ]
@@ -304,11 +339,23 @@ def loads(text: str, path: Path) -> Lock:
             "`envspec lock` to rewrite it in this version's format",
         )
     try:
-        return _from_data(data, text)
+        lock = _from_data(data, text)
     except _Damage as exc:
         raise _bad(
             path, _locate(text, exc.where), f"the lock is damaged: {exc}"
         ) from exc
+    # A lock from before pins-hash existed is read without this check.
+    recorded = data.get("pins-hash")
+    if recorded is not None and recorded != lock.pins_hash():
+        raise _bad(
+            path,
+            _locate(text, ("pins-hash",)),
+            "the lock's pins do not match its pins-hash: a version, hash, image "
+            "or digest in it was changed by hand",
+            hint="undo the edit (`git diff envspec.lock` shows it), or change "
+            "envspec.toml and run `envspec lock`, which writes the pins anew",
+        )
+    return lock
 
 
 # A place in the lock: the keys and array indexes that lead to a value.
@@ -323,10 +370,6 @@ class _Damage(ValueError):
         self.where = where
 
 
-# TODO: a hand edit that keeps every value well-formed (another version of a
-# package, with its old hashes) passes these checks and `lock --check`, and
-# fails only when the build checks the hashes. The next step is a hash of the
-# lock's pins, written into the lock and checked on reading.
 def _from_data(data: dict[str, Any], text: str) -> Lock:
     fmt = data.get("lock-version")
     if fmt is None:

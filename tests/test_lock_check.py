@@ -116,6 +116,34 @@ def test_hand_edited_recorded_spec_is_stale(
     assert "does not match its hash" in capsys.readouterr().out
 
 
+def test_a_well_formed_hand_edit_of_a_pin_is_refused_at_the_pins_hash(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A version changed by hand, its hashes kept, no longer passes: the lock's
+    pins-hash names the edit, exit 2, and the file is left as it is."""
+    lock = project / "envspec.lock"
+    edited = lock.read_text().replace('version = "1.0"', 'version = "0.9"', 1)
+    assert edited != lock.read_text()
+    lock.write_text(edited)
+
+    assert check(project) == 2
+
+    err = capsys.readouterr().err
+    line = next(n for n, text in enumerate(edited.splitlines(), 1)
+                if text.startswith("pins-hash"))
+    assert f"envspec.lock:{line}:1: the lock's pins do not match" in err
+    assert "changed by hand" in err and "git diff envspec.lock" in err
+    assert lock.read_text() == edited
+
+
+def test_a_lock_without_pins_hash_is_still_read(project: Path) -> None:
+    """A lock written before pins-hash existed is read without that check."""
+    lock = project / "envspec.lock"
+    lock.write_text("".join(line for line in lock.read_text().splitlines(True)
+                            if not line.startswith("pins-hash")))
+
+    assert check(project) == 0
+
+
 def test_check_json_document(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--check --json emits whether the lock is fresh, the reasons and the fix."""
     spec = project / "envspec.toml"
