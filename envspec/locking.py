@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envspec.errors import InputError
 from envspec.lockfile import Lock, LockedImage, LockedInterpreter, LockedPackage
-from envspec.spec import Spec, diff_meaning, meaning_digest
+from envspec.spec import DEFAULT_PYTHON_IMAGE, Spec, diff_meaning, meaning_digest
 
 if TYPE_CHECKING:
     from envspec.images import Registry
@@ -113,18 +114,24 @@ def make_lock(
     in parallel, one per interpreter plus the installer, while the service
     images are pinned.
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     from envspec import resolve
 
     py = spec.python
     platforms = tuple(sorted(py.platforms))
     indexes = resolve.Indexes.from_spec(py, spec.root)
     _check_upgrade_names(options, previous, {r.name for r in py.packages})
+    # Packages depend on the python table alone (and on each exact Python):
+    # where neither changed, the old resolution stands, with no uv run.
+    same_python = (
+        previous is not None
+        and not (options.upgrade or options.upgrade_packages)
+        and previous.spec.get("python") == spec.meaning().get("python")
+    )
 
     # Find uv before any thread does: find_uv_bin() reads sysconfig, whose
     # first use is not thread-safe (a racing thread can see EXE as None).
     resolve.uv_binary()
+    problems: list[InputError] = []  # every image problem, reported together
     with ThreadPoolExecutor(max_workers=len(py.versions) + 1) as pool:
         # The uv wheel does not depend on the exact Python, so its pin starts
         # at once and overlaps the image lookups below.
@@ -139,12 +146,30 @@ def make_lock(
         for version in py.versions:
             image = py.image_for(version)
             locked = previous.interpreters if previous else ()
-            old = next((i.digest for i in locked if i.image == image), None)
-            digest = _pin(registry, image, old, options, progress)
-            _check_platforms(registry, image, digest, spec, f"Python {version}")
-            exact = _python_in(registry, image, digest, version, previous)
+            old = next((i for i in locked if i.image == image), None)
+            try:
+                custom = py.image != DEFAULT_PYTHON_IMAGE
+                place = _where(spec, "image" if custom else "versions")
+                digest = _pin(
+                    registry,
+                    image,
+                    old.digest if old else None,
+                    options,
+                    progress,
+                    place,
+                )
+                _check_platforms(registry, image, digest, spec, f"Python {version}")
+                exact = _python_in(registry, image, digest, version, previous)
+            except InputError as exc:
+                problems.append(exc)
+                continue
             images.append((version, image, digest, exact))
 
+            kept = next((i for i in locked if i.version == version), None)
+            if same_python and kept is not None and kept.python == exact:
+                progress(f"Python {exact}: the packages' inputs are unchanged")
+                resolving.append(_done(kept.packages))
+                continue
             progress(f"resolving packages for Python {exact} on {', '.join(platforms)}")
             request = resolve.Request(
                 requirements=py.packages,
@@ -157,11 +182,23 @@ def make_lock(
             )
 
         services = []
-        kept = {s.image: s.digest for s in previous.services} if previous else {}
+        pinned = {s.image: s.digest for s in previous.services} if previous else {}
         for svc in sorted(spec.services, key=lambda s: s.name):
-            digest = _pin(registry, svc.image, kept.get(svc.image), options, progress)
-            _check_platforms(registry, svc.image, digest, spec, f"service {svc.name}")
+            what = f"service {svc.name}"
+            try:
+                place = _where(spec, f"[services.{svc.name}]")
+                digest = _pin(
+                    registry, svc.image, pinned.get(svc.image), options, progress, place
+                )
+                _check_platforms(registry, svc.image, digest, spec, what)
+            except InputError as exc:
+                problems.append(exc)
+                continue
             services.append(LockedImage(svc.name, svc.image, digest))
+        if problems:
+            for future in resolving:
+                future.cancel()
+            raise _together(problems)
 
         # Results in spec order, so the error reported is the first interpreter's.
         interpreters = [
@@ -180,12 +217,31 @@ def make_lock(
         )
 
 
+def _done(packages: tuple[LockedPackage, ...]) -> Future[tuple[LockedPackage, ...]]:
+    future: Future[tuple[LockedPackage, ...]] = Future()
+    future.set_result(packages)
+    return future
+
+
+def _together(problems: list[InputError]) -> InputError:
+    """One error for every image problem of a lock, so none waits for a rerun."""
+    if len(problems) == 1:
+        return problems[0]
+    hints = list(dict.fromkeys(p.hint for p in problems if p.hint))
+    return InputError(
+        "\n".join(p.message for p in problems),
+        hint="; ".join(hints) or None,
+        title=problems[0].title,
+    )
+
+
 def _pin(
     registry: Registry,
     image: str,
     old: str | None,
     options: Options,
     progress: Progress,
+    place: str,
 ) -> str:
     """The digest to lock ``image`` at: the old one while it can still be had.
 
@@ -203,7 +259,12 @@ def _pin(
         )
         progress(f"{image}@{old[:19]}… is no longer in its registry; re-pinning")
     progress(f"pinning {image}")
-    return registry.digest(image)
+    try:
+        return registry.digest(image)
+    except InputError as exc:
+        raise InputError(
+            f"{place}{exc.message}", hint=exc.hint, title=exc.title
+        ) from exc
 
 
 def _check_platforms(
@@ -234,15 +295,20 @@ def _check_platforms(
 
 
 def _where(spec: Spec, key: str) -> str:
-    """``envspec.toml:LINE: `` for the first line that sets ``key``, if any."""
+    """``envspec.toml:LINE: `` for the first line that sets ``key`` (or opens
+    the table ``[key]``), if there is one."""
     import re
 
     try:
         text = spec.path.read_text(encoding="utf-8-sig")
     except OSError:
         return ""
+    if key.startswith("["):
+        pattern = rf"\s*\[\s*{re.escape(key[1:-1])}\s*\]"
+    else:
+        pattern = rf"\s*{re.escape(key)}\s*="
     for number, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+        if re.match(pattern, line):
             return f"{spec.path.name}:{number}: "
     return f"{spec.path.name}: "
 

@@ -1,5 +1,6 @@
 """Test helpers for ``envspec lock``: wheels made on the fly, a local package
-index (PEP 503, served from file:// URLs) and a fake image registry.
+index (PEP 503, served from file:// URLs), a fake image registry, and a small
+project locked with them.
 
 Nothing here touches PyPI or a Docker Engine.
 """
@@ -15,8 +16,15 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from envspec import cli, images
 from envspec.resolve import uv_version
+
+if TYPE_CHECKING:
+    import pytest
+
+from envspec.errors import InputError
 
 PURE = "py3-none-any"
 # The uv wheel's own tags, so that the installer resolves for both platforms.
@@ -123,11 +131,16 @@ class FakeRegistry:
     gone: set[str] = field(default_factory=set)  # digests the registry dropped
     # The platforms every image has a variant for, unless named in ``only``.
     only: dict[str, set[str]] = field(default_factory=dict)  # reference -> platforms
+    unknown: set[str] = field(default_factory=set)  # references with no image
 
     def digest(self, ref: str) -> str:
         self.calls.append(f"digest {ref}")
         if ref == self.fail_on:
             raise KeyboardInterrupt
+        if ref in self.unknown:
+            raise InputError(f"the image {ref} does not exist in its registry",
+                             hint="check the image name and tag",
+                             title="Unknown image")
         seed = f"{ref}#{self.generation}".encode()
         digest = "sha256:" + hashlib.sha256(seed).hexdigest()
         self.issued[digest] = ref
@@ -172,3 +185,17 @@ def write_spec(project: Path, index: LocalIndex, packages: Sequence[str],
     path = project / "envspec.toml"
     path.write_text(text)
     return path
+
+
+def lock_alpha(project: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch,
+               versions: Sequence[str] = ("3.13",)) -> LocalIndex:
+    """Write a spec of alpha 1.0 in ``project`` and lock it with ``envspec
+    lock``, against a local index and uv cache in ``scratch`` and with image
+    digests from a FakeRegistry; returns the index."""
+    monkeypatch.setenv("UV_CACHE_DIR", str(scratch / "uv-cache"))
+    monkeypatch.setattr(images, "DockerRegistry", FakeRegistry)
+    index = LocalIndex(scratch / "index")
+    index.add("alpha", "1.0")
+    write_spec(project, index, ["alpha"], versions=versions)
+    assert cli.main(["-C", str(project), "lock"]) == 0
+    return index

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from _lockkit import FakeRegistry, LocalIndex, sha256, write_spec
 
-from envspec import cli, images
+from envspec import cli, images, resolve
 from envspec.lockfile import Lock, read_lock
 from envspec.resolve import uv_version
 
@@ -394,6 +394,51 @@ def test_a_digest_the_registry_dropped_is_re_pinned(
     out = capsys.readouterr()
     assert "is no longer in its registry; re-pinning" in out.err
     assert "postgres:17" in out.out  # the account of changes names the service
+
+
+def test_a_spec_change_that_pins_nothing_relocks_without_resolving(
+        project: Path, index: LocalIndex, registry: FakeRegistry,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing only the app's settings records the new spec with the old
+    pins and runs no resolver; the lock is fresh again."""
+    write_spec(project, index, ["alpha"], services=DB)
+    assert lock(project) == 0
+    before = read_lock(project / "envspec.lock")
+
+    def no_uv(*args: object, **kwargs: object) -> None:
+        raise AssertionError("uv ran although no input of the packages changed")
+
+    monkeypatch.setattr(resolve, "compile_once", no_uv)
+    write_spec(project, index, ["alpha"], services=DB,
+               extra='[app]\nenv = { DEBUG = "1" }')
+    assert lock(project, "--check") == 1
+
+    assert lock(project) == 0
+    after = read_lock(project / "envspec.lock")
+    assert after.interpreters == before.interpreters
+    assert after.spec_hash != before.spec_hash
+    assert lock(project, "--check") == 0
+
+
+def test_every_unknown_image_is_named_at_once_at_its_line(
+        project: Path, index: LocalIndex, registry: FakeRegistry,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Two services whose images do not exist are both reported in one run,
+    each at the line of its table; exit 2 and no lock."""
+    registry.unknown.update({"postgres:16", "redis:7-alpine"})
+    services = ('\n[services.db]\nkind = "postgres"\nversion = "16"\n'
+                '\n[services.cache]\nkind = "redis"\nversion = "7-alpine"\n')
+    spec = write_spec(project, index, ["alpha"], services=services)
+
+    assert lock(project) == 2
+
+    err = capsys.readouterr().err
+    lines = spec.read_text().splitlines()
+    for table, image in (("[services.db]", "postgres:16"),
+                         ("[services.cache]", "redis:7-alpine")):
+        number = lines.index(table) + 1
+        assert f"envspec.toml:{number}: the image {image} does not exist" in err
+    assert not (project / "envspec.lock").exists()
 
 
 def test_image_with_the_wrong_python_is_refused(
