@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envspec import cli, images
+from envspec.errors import InputError
 from envspec.resolve import uv_version
 
 if TYPE_CHECKING:
     import pytest
-
-from envspec.errors import InputError
 
 PURE = "py3-none-any"
 # The uv wheel's own tags, so that the installer resolves for both platforms.
