@@ -54,8 +54,9 @@ class EditedError(EnvspecError):
         super().__init__(
             f"{names} {'was' if len(paths) == 1 else 'were'} edited by hand; "
             "nothing was written",
-            hint="move the change into envspec.toml (or a template) and run "
-            "`envspec generate --force` to overwrite the edit",
+            hint="where envspec.toml has a key for the change, make it there; "
+            "then `envspec generate --force` overwrites the file, dropping the "
+            "edit (the diff above shows it, from the generated file to yours)",
         )
         self.paths = paths
         self.diff = diff

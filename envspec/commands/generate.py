@@ -49,8 +49,17 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             count = len(plan.pending)
             ctx.info(
                 f"{count} generated file{'s' if count != 1 else ''} out of "
-                "date: run `envspec generate`"
+                "date (the diff goes from the files on disk to what the lock "
+                "renders): run `envspec generate`"
             )
+            if plan.edited:
+                names = ", ".join(f"{spec.output}/{f.path}" for f in plan.edited)
+                ctx.info(
+                    f"{names} {'was' if len(plan.edited) == 1 else 'were'} edited "
+                    "by hand, which `envspec generate` will not overwrite: make "
+                    "the change in envspec.toml where it has a key for it, then "
+                    "run `envspec generate --force`"
+                )
             return 1
         return 0
 
@@ -58,6 +67,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         done = generate.apply(plan, force=args.force)
     except generate.EditedError as exc:
         if not ctx.json:
+            ctx.stderr.write("the edits, from the generated files to yours:\n")
             ctx.stderr.write(exc.diff)
         raise
     for path in done.written:
