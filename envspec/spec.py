@@ -200,12 +200,17 @@ def diff_meaning(old: Any, new: Any, path: str = "") -> list[str]:
     ):
         gone = [x for x in old if x not in new]
         added = [x for x in new if x not in old]
-        out = [f"{path}: added {_show(x)}" for x in added]
-        out += [f"{path}: removed {_show(x)}" for x in gone]
+        # The meaning merges python.packages and the requirement files.
+        label = _LABELS.get(path, path)
+        out = [f"{label}: added {_show(x)}" for x in added]
+        out += [f"{label}: removed {_show(x)}" for x in gone]
         return out
     if old != new:
         return [f"{path}: {_show(old)} -> {_show(new)}"]
     return []
+
+
+_LABELS = {"python.requirements": "python.packages or a requirement file"}
 
 
 def _show(value: Any) -> str:

@@ -64,9 +64,9 @@ def test_changed_requirement_is_stale_with_an_account(
 
     out = capsys.readouterr().out
     assert "envspec.lock is out of date with envspec.toml:" in out
-    assert 'python.requirements: added "alpha>=1"' in out
-    assert 'python.requirements: added "beta"' in out
-    assert 'python.requirements: removed "alpha"' in out
+    assert 'python.packages or a requirement file: added "alpha>=1"' in out
+    assert 'python.packages or a requirement file: added "beta"' in out
+    assert 'python.packages or a requirement file: removed "alpha"' in out
     assert f"run `envspec -C {project} lock` to update it" in out
 
 
@@ -153,7 +153,7 @@ def test_check_json_document(project: Path, capsys: pytest.CaptureFixture[str]) 
 
     doc = json.loads(capsys.readouterr().out)
     assert doc["fresh"] is False and doc["ok"] is False
-    assert 'python.requirements: added "alpha<2"' in doc["reasons"]
+    assert 'python.packages or a requirement file: added "alpha<2"' in doc["reasons"]
     assert doc["fix"] == f"envspec -C {project} lock"
 
 
