@@ -98,6 +98,9 @@ class Checker:
         self.loc = located
         self.path = located.path
         self.problems: list[Problem] = []
+        # (table, key) pairs an unknown key was taken for, as "did you mean":
+        # a check that finds the key missing says nothing more about it.
+        self.misspelled: set[tuple[str, str]] = set()
 
     # -- reporting
 
@@ -133,6 +136,8 @@ class Checker:
                     else f"{label} accepts: {', '.join(sorted(allowed))}"
                 )
                 self.add(f"unknown key `{name}` in {label}", key, item, hint=hint)
+                if close:
+                    self.misspelled.add((where, close[0]))
                 continue
             if name in seen:  # tomlkit rejects most duplicates; keep the first
                 continue
@@ -395,6 +400,12 @@ def entries(container: Any) -> list[tuple[Any, Any]]:
 def _type_hint(where: str, want: str, value: Any) -> str:
     if want == "list" and isinstance(value, str):
         return f'wrap it in brackets: {where.rsplit(".", 1)[-1]} = ["{value}"]'
+    if (
+        want == "list"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return f"wrap it in brackets: {where.rsplit('.', 1)[-1]} = [{value}]"
     if want == "str" and isinstance(value, int | float):
         return f'quote it: {where.rsplit(".", 1)[-1]} = "{value}"'
     if want == "table":

@@ -91,7 +91,7 @@ def _read_service(
                 + f"known kinds: {', '.join(catalog.kind_names())}",
             )
             kind = None
-    elif kind is None:
+    elif kind is None and (where, "kind") not in c.misspelled:
         c.add_at(
             *at,
             f"[{where}] needs `kind` (or `image`)",

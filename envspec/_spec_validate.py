@@ -106,7 +106,7 @@ class Validator(Checker):
     ) -> PythonSpec | None:
         versions: list[str] = []
         if "versions" not in section:
-            if anchor is not None:
+            if anchor is not None and ("python", "versions") not in self.misspelled:
                 self.add(
                     "[python] needs `versions`",
                     anchor[0],

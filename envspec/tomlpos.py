@@ -68,12 +68,29 @@ class Located:
         except ParseError as exc:
             line, col = getattr(exc, "line", 1), getattr(exc, "col", 1)
             message = str(exc).split(" at line ")[0]
+            hint = "fix the TOML syntax at this place (https://toml.io)"
+            if message.startswith("Control characters"):
+                # tomlkit's words for a string that runs into the line's end;
+                # the place to fix is where that string opens.
+                message = "a string is not closed before the end of the line"
+                lines = text.splitlines()
+                source = lines[line - 1] if 0 < line <= len(lines) else ""
+                opening = min(
+                    (i for i in (source.find('"'), source.find("'")) if i >= 0),
+                    default=-1,
+                )
+                if opening >= 0:
+                    col = opening + 1
+                hint = (
+                    "close it with a matching quote on the same line; a string "
+                    'over several lines is written in triple quotes ("""...""")'
+                )
             problem = Problem(
                 path,
                 line,
                 col + 1 if col == 0 else col,
                 f"TOML syntax error: {message}",
-                "fix the TOML syntax at this place (https://toml.io)",
+                hint,
             )
             raise SpecError([problem], title="TOML syntax error") from exc
         self._offsets = parser.offsets

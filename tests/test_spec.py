@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from envspec.errors import InputError
+from envspec.errors import InputError, SpecError
 from envspec.spec import diff_meaning, find_spec, load_spec, parse_spec_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,3 +188,23 @@ def test_tables_written_in_several_places_lose_nothing(tmp_path: Path) -> None:
     assert {s.name: s.env for s in loaded.services} == {
         "db": (("A", "1"),), "cache": ()}
     assert loaded.app.env == (("B", "2"),) and loaded.app.command == ("serve",)
+
+
+@pytest.mark.parametrize(("text", "typo"), [
+    ('[python]\nverions = ["3.13"]\n', "verions"),
+    ('[python]\nversions = ["3.13"]\n[services.db]\nkidn = "postgres"\n', "kidn"),
+])
+def test_a_misspelled_required_key_is_one_problem(
+    tmp_path: Path, text: str, typo: str
+) -> None:
+    """A typo in a key the table needs is reported once, as the unknown key with
+    its did-you-mean, not again as the missing key."""
+    spec = tmp_path / "envspec.toml"
+    spec.write_text(text)
+
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+
+    assert [p.message for p in caught.value.problems] == [
+        f"unknown key `{typo}` in [{'python' if typo == 'verions' else 'services.db'}]"
+    ]
