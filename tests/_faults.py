@@ -1,5 +1,6 @@
 """Helpers that make faults happen for real: a server that never answers, a
-socket with no engine behind it, a tiny disk, an envspec process to interrupt.
+socket with no engine behind it, a tiny disk, an envspec process to interrupt;
+and a snapshot of a folder's files, to show that a fault changed none.
 
 Run as a script, this module is the envspec CLI with image digests from a
 FakeRegistry (``python tests/_faults.py -C DIR lock``), so that a test can
@@ -158,13 +159,24 @@ def dead_socket(folder: Path) -> str:
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes, to show a fault changed none."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 class Running:
-    """An envspec process whose stderr is read line by line as it comes."""
+    """An envspec process whose stderr is read line by line as it comes.
+
+    As a context manager, it kills the process on the way out, whatever
+    happened, so that no test leaves one running.
+    """
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None,
                  cwd: Path | None = None, new_session: bool = False) -> None:
@@ -178,6 +190,12 @@ class Running:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.stdout = ""
+
+    def __enter__(self) -> Running:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
 
     def _read(self) -> None:
         assert self.proc.stderr is not None

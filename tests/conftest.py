@@ -13,9 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _run import remove_project
+from _sample import SampleCopy, unique_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -95,3 +98,21 @@ def envspec_cli(tmp_path: Path):  # type: ignore[no-untyped-def]
         )
 
     return run
+
+
+@pytest.fixture
+def unique_sample(tmp_path: Path) -> Iterator[Callable[..., SampleCopy]]:
+    """Make the test's copy of the sample under a project name and a free port
+    of its own: ``unique_sample(PREFIX, keep_lock=True)``. Whatever happens,
+    the copy's stack is taken down after the test with its volumes, and the
+    images envspec built for it are removed."""
+    made: list[SampleCopy] = []
+
+    def make(prefix: str, keep_lock: bool = True) -> SampleCopy:
+        sample = unique_copy(tmp_path / "bookshelf", prefix, keep_lock)
+        made.append(sample)
+        return sample
+
+    yield make
+    for sample in made:
+        remove_project(sample.root, sample.name)

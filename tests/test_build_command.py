@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from _sample import copy_sample
 
 from envspec import cli, engine
 from envspec.errors import EnvspecError
 from envspec.fake_engine import FakeEngine
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
-
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns(".envspec"))
+    folder = copy_sample(tmp_path / "bookshelf")
     fake = FakeEngine()
     monkeypatch.setattr(engine, "DockerEngine", lambda: fake)
     return folder

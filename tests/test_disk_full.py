@@ -9,19 +9,16 @@ os.fsync is in test_fsutil.py.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _faults import fill, tiny_disk
-from _lockkit import FakeRegistry, LocalIndex, write_spec
+from _faults import fill, snapshot, tiny_disk
+from _lockkit import lock_alpha
+from _run import envspec
+from _sample import copy_sample
 
-from envspec import cli, images
-
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
+from envspec import cli
 
 
 @pytest.fixture
@@ -30,57 +27,45 @@ def disk(tmp_path: Path) -> Iterator[Path]:
         yield where
 
 
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _envspec(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "envspec", "-C", str(root), *args],
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_full_disk_during_generate_keeps_the_old_files(disk: Path) -> None:
     """generate on a full disk exits 1 naming the file and the cause, keeps
     every generated file as it was, and works once there is room again."""
-    root = disk / "bookshelf"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec", "__pycache__"))
-    assert _envspec(root, "generate").returncode == 0
+    root = copy_sample(disk / "bookshelf")
+    assert envspec(root, "generate").returncode == 0
     lock = root / "envspec.lock"
     lock.write_text(lock.read_text().replace('python = "3.13.5"', 'python = "3.13.6"'))
-    before = _snapshot(root)
+    before = snapshot(root)
     filler = fill(disk)
 
-    done = _envspec(root, "generate")
+    done = envspec(root, "generate")
 
     assert done.returncode == 1, done.stderr
     assert "could not write" in done.stderr and ".envspec/" in done.stderr
     assert "No space left on device" in done.stderr
     assert "the previous files are unchanged; free disk space" in done.stderr
     assert "Traceback" not in done.stderr
-    assert _snapshot(root) == before, "a file changed or a temporary file was left"
+    assert snapshot(root) == before, "a file changed or a temporary file was left"
 
     filler.unlink()
-    assert _envspec(root, "generate").returncode == 0
-    assert _envspec(root, "generate", "--check").returncode == 0
+    assert envspec(root, "generate").returncode == 0
+    assert envspec(root, "generate", "--check").returncode == 0
 
 
 def test_full_disk_when_env_is_first_written(disk: Path) -> None:
     """With the generated files in place but no room for .env, generate exits
     1 and leaves no .env (neither empty nor partial) behind."""
-    root = disk / "bookshelf"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec", "__pycache__"))
-    assert _envspec(root, "generate").returncode == 0
+    root = copy_sample(disk / "bookshelf")
+    assert envspec(root, "generate").returncode == 0
     (root / ".envspec" / ".env").unlink()
-    before = _snapshot(root)
+    before = snapshot(root)
     fill(disk)
 
-    done = _envspec(root, "generate")
+    done = envspec(root, "generate")
 
     assert done.returncode == 1, done.stderr
     assert "could not write" in done.stderr and ".env" in done.stderr
     assert "No space left on device" in done.stderr
-    assert _snapshot(root) == before
+    assert snapshot(root) == before
 
 
 def test_full_disk_during_lock_keeps_the_old_lock(
@@ -88,15 +73,10 @@ def test_full_disk_during_lock_keeps_the_old_lock(
         capsys: pytest.CaptureFixture[str]) -> None:
     """lock on a full disk resolves, then fails to write with exit 1, and the
     old lock stays byte for byte."""
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    monkeypatch.setattr(images, "DockerRegistry", FakeRegistry)
-    index = LocalIndex(tmp_path / "index")  # off the small disk
-    index.add("alpha", "1.0")
     project = disk / "project"
-    write_spec(project, index, ["alpha"])
-    assert cli.main(["-C", str(project), "lock"]) == 0
+    index = lock_alpha(project, tmp_path, monkeypatch)  # the index off the disk
     index.add("alpha", "2.0")
-    before = _snapshot(project)
+    before = snapshot(project)
     fill(disk)
     capsys.readouterr()
 
@@ -105,4 +85,4 @@ def test_full_disk_during_lock_keeps_the_old_lock(
     err = capsys.readouterr().err
     assert "could not write" in err and "envspec.lock" in err
     assert "No space left on device" in err
-    assert _snapshot(project) == before
+    assert snapshot(project) == before

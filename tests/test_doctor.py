@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _sample import copy_sample
 
 from envspec import doctor
 from envspec.commands import doctor as doctor_command
@@ -19,7 +20,6 @@ from envspec.doctor import FAIL, GIB, OK, SKIP, WARN, EngineFacts, Machine
 from envspec.errors import EngineError
 from envspec.lockfile import read_lock
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 
@@ -215,8 +215,7 @@ def test_ca_bundle_from_the_spec(tmp_path: Path) -> None:
 
 def test_sample_with_lock_reports_lock_and_generated_files(tmp_path: Path) -> None:
     """The sample's committed lock is fresh; its files are not generated yet."""
-    root = tmp_path / "sample"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec"))
+    root = copy_sample(tmp_path / "sample")
     checks = by_name(doctor.run_checks(root, machine()))
     assert checks["lock"].status == OK
     assert checks["generated"].status == WARN
@@ -226,8 +225,7 @@ def test_sample_with_lock_reports_lock_and_generated_files(tmp_path: Path) -> No
 def test_a_pinned_image_the_registry_lost_fails_with_the_fix(tmp_path: Path) -> None:
     """A lock whose image digest the engine cannot get fails the images check,
     naming the image and `envspec lock` as the fix."""
-    root = tmp_path / "sample"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec"))
+    root = copy_sample(tmp_path / "sample")
     lock = read_lock(root / "envspec.lock")
     checks = by_name(doctor.run_checks(root, machine()))
     assert checks["images"].status == OK
@@ -241,8 +239,7 @@ def test_a_pinned_image_the_registry_lost_fails_with_the_fix(tmp_path: Path) -> 
 
 def test_stale_lock_fails(tmp_path: Path) -> None:
     """A lock made from another spec fails with what changed."""
-    root = tmp_path / "sample"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec"))
+    root = copy_sample(tmp_path / "sample")
     spec = root / "envspec.toml"
     spec.write_text(spec.read_text().replace('"gunicorn>=23",', '"gunicorn>=23",\n'
                                              '    "six",'))
@@ -275,8 +272,7 @@ def test_exit_code_and_json_document(tmp_path: Path,
 def test_exit_zero_when_nothing_failed(tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Warnings alone leave the exit code at 0."""
-    root = tmp_path / "sample"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec"))
+    root = copy_sample(tmp_path / "sample")
     monkeypatch.setattr(doctor.shutil, "disk_usage",
                         lambda path: shutil._ntuple_diskusage(100 * GIB, 0, 100 * GIB))  # type: ignore[attr-defined]
     monkeypatch.setattr(doctor, "bind_problem", lambda host, port: None)

@@ -10,67 +10,17 @@ and the removal of its images, whatever happened.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
 import subprocess
-import sys
 import tarfile
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
-UP_TIMEOUT = 600  # seconds; a first build on a cold cache is the slow part
-
-
-def envspec(
-    root: Path,
-    *args: str,
-    timeout: float = UP_TIMEOUT,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "envspec", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def _ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert done.returncode == 0, (
-        f"`{' '.join(done.args[3:])}` exited {done.returncode}\n"
-        f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
-    )
-    return done
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _docker(*args: str) -> str:
-    return subprocess.run(
-        ["docker", *args], capture_output=True, text=True, check=True, timeout=120
-    ).stdout
-
-
-def _leftovers(project: str) -> dict[str, list[str]]:
-    label = f"label=com.docker.compose.project={project}"
-    return {
-        "containers": _docker("ps", "-aq", "--filter", label).split(),
-        "networks": _docker("network", "ls", "-q", "--filter", label).split(),
-        "volumes": _docker("volume", "ls", "-q", "--filter", label).split(),
-    }
+from _run import docker, envspec, layer_files, machine_ca_bundle, ok, owned
+from _sample import SampleCopy, copy_sample
 
 
 def _http(method: str, url: str, body: dict[str, object] | None = None) -> object:
@@ -84,52 +34,12 @@ def _http(method: str, url: str, body: dict[str, object] | None = None) -> objec
 
 
 @pytest.fixture
-def sample(tmp_path: Path) -> Iterator[tuple[Path, str, int]]:
+def sample(unique_sample: Callable[..., SampleCopy]) -> SampleCopy:
     """A copy of the sample with a unique project name and port; torn down after."""
-    root = tmp_path / "bookshelf"
-    shutil.copytree(
-        SAMPLE,
-        root,
-        ignore=shutil.ignore_patterns(".envspec", "__pycache__", "db.sqlite3"),
-    )
-    project = f"es-e2e-{uuid.uuid4().hex[:8]}"
-    port = _free_port()
-    toml = root / "envspec.toml"
-    text = toml.read_text()
-    text = text.replace('name = "bookshelf"', f'name = "{project}"')
-    text = text.replace("ports = [8000]", f"ports = [{port}]")
-    text = text.replace("0.0.0.0:8000", f"0.0.0.0:{port}")
-    assert project in text and str(port) in text
-    toml.write_text(text)
-    try:
-        yield root, project, port
-    finally:
-        envspec(root, "down", "--volumes", timeout=300)
-        for tag in _docker(
-            "images", "-q", "--filter", f"reference={project}-app"
-        ).split():
-            subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True)
-
-
-def _ca_bundle() -> Path:
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT"):
-        value = os.environ.get(name)
-        if value and Path(value).is_file():
-            return Path(value)
-    pytest.skip("no CA bundle in SSL_CERT_FILE, REQUESTS_CA_BUNDLE or PIP_CERT")
+    return unique_sample("es-e2e")
 
 
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
-
-
-def _files(archive: tarfile.TarFile, layer: str) -> Iterator[tuple[str, bytes]]:
-    blob = archive.extractfile(layer)
-    assert blob is not None
-    with tarfile.open(fileobj=blob, mode="r|*") as inner:
-        for member in inner:
-            if member.isfile():
-                body = inner.extractfile(member)
-                yield member.name, body.read() if body else b""
 
 
 def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
@@ -141,10 +51,10 @@ def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
     count if they hold the bundle or any other of its certificates.
     """
     base_ids = json.loads(
-        _docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", base)
+        docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", base)
     )
     app_ids = json.loads(
-        _docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", image)
+        docker("image", "inspect", "-f", "{{json .RootFS.Layers}}", image)
     )
     assert app_ids[: len(base_ids)] == base_ids, "the image is not built on its base"
 
@@ -161,7 +71,7 @@ def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
 
         public: set[bytes] = set()
         for layer in layers[: len(base_ids)]:
-            for name, content in _files(archive, layer):
+            for name, content in layer_files(archive, layer):
                 if bundle in content:
                     hits.append(f"{layer}:{name}")
                 if b"BEGIN CERTIFICATE" in content:
@@ -169,7 +79,7 @@ def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
 
         needles = [bundle, *sorted(certs - public)]
         for layer in layers[len(base_ids) :]:
-            for name, content in _files(archive, layer):
+            for name, content in layer_files(archive, layer):
                 if any(n in content for n in needles):
                     hits.append(f"{layer}:{name}")
     archive_path.unlink()
@@ -178,12 +88,12 @@ def _ca_leaks(image: str, base: str, bundle: bytes, where: Path) -> list[str]:
 
 @pytest.mark.docker
 @pytest.mark.network
-def test_bookshelf_up_persist_and_down(sample: tuple[Path, str, int], tmp_path: Path):
+def test_bookshelf_up_persist_and_down(sample: SampleCopy, tmp_path: Path):
     """A book written through the API survives down and up; down --volumes leaves nothing."""
     root, project, port = sample
-    _ok(envspec(root, "lock"))
+    ok(envspec(root, "lock"))
 
-    up = _ok(envspec(root, "up"))
+    up = ok(envspec(root, "up"))
     url = f"http://127.0.0.1:{port}/api/books/"
     assert url.removesuffix("api/books/") in up.stdout
 
@@ -194,13 +104,13 @@ def test_bookshelf_up_persist_and_down(sample: tuple[Path, str, int], tmp_path: 
     book = f"{url}{made['id']}/"
     assert _http("GET", book) == made
 
-    _ok(envspec(root, "down"))
-    assert _leftovers(project)["containers"] == []
-    assert _leftovers(project)["volumes"], "down without --volumes removed the data"
-    _ok(envspec(root, "up"))
+    ok(envspec(root, "down"))
+    assert owned(project)["containers"] == []
+    assert owned(project)["volumes"], "down without --volumes removed the data"
+    ok(envspec(root, "up"))
     assert _http("GET", book) == made
 
-    status = json.loads(_ok(envspec(root, "status", "--json")).stdout)
+    status = json.loads(ok(envspec(root, "status", "--json")).stdout)
     assert {s["service"]: s["matches_lock"] for s in status["services"]} == {
         "app": True,
         "db": True,
@@ -210,22 +120,22 @@ def test_bookshelf_up_persist_and_down(sample: tuple[Path, str, int], tmp_path: 
 
     base = read_lock(root / "envspec.lock").interpreter("3.13").reference
     leaks = _ca_leaks(
-        f"{project}-app:py3.13", base, _ca_bundle().read_bytes(), tmp_path
+        f"{project}-app:py3.13", base, machine_ca_bundle().read_bytes(), tmp_path
     )
     assert leaks == [], f"the CA bundle leaked into the image: {leaks[:5]}"
 
-    _ok(envspec(root, "down", "--volumes"))
-    assert _leftovers(project) == {"containers": [], "networks": [], "volumes": []}
+    ok(envspec(root, "down", "--volumes"))
+    assert owned(project) == {"containers": [], "networks": [], "volumes": []}
 
 
 @pytest.mark.docker
-def test_build_with_nothing_changed_skips_the_builder(sample: tuple[Path, str, int]):
+def test_build_with_nothing_changed_skips_the_builder(sample: SampleCopy):
     """A second `envspec build` finds every image up to date and builds nothing."""
     root, _, _ = sample
-    _ok(envspec(root, "lock"))
-    _ok(envspec(root, "build"))
+    ok(envspec(root, "lock"))
+    ok(envspec(root, "build"))
 
-    again = _ok(envspec(root, "build", "--json"))
+    again = ok(envspec(root, "build", "--json"))
 
     images = json.loads(again.stdout)["images"]
     assert [i["built"] for i in images] == [False, False]
@@ -234,8 +144,7 @@ def test_build_with_nothing_changed_skips_the_builder(sample: tuple[Path, str, i
 
 def test_unreachable_engine_is_exit_1_naming_docker_host(tmp_path: Path):
     """With DOCKER_HOST at a missing socket, commands exit 1, say what to do, write nothing."""
-    root = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec"))
+    root = copy_sample(tmp_path / "bookshelf")
     env = {"DOCKER_HOST": "unix:///nonexistent.sock"}
 
     for command in ("status", "up", "down"):

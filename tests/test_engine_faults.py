@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import textwrap
 import time
 import uuid
@@ -36,21 +34,11 @@ from _faults import (
     dead_socket,
     envspec_process,
     free_port,
+    snapshot,
 )
 from _lockkit import LocalIndex
-
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
-
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _docker(*args: str, check: bool = True) -> str:
-    return subprocess.run(["docker", *args], capture_output=True, text=True,
-                          check=check, timeout=300).stdout
-
+from _run import docker, envspec, ok, owned, remove_project
+from _sample import copy_sample
 
 # --------------------------------------------------------------------------
 # The engine out of reach (no engine needed)
@@ -64,24 +52,18 @@ def test_unreachable_engine_is_exit_1_and_changes_nothing(
     """With DOCKER_HOST at a socket nobody listens on, each command that needs
     the engine exits 1 naming DOCKER_HOST with a hint, and the lock, the
     generated files and .env stay as they were."""
-    root = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec", "__pycache__"))
-    assert subprocess.run([sys.executable, "-m", "envspec", "-C", str(root), "generate"],
-                          capture_output=True, timeout=120).returncode == 0
-    before = _snapshot(root)
+    root = copy_sample(tmp_path / "bookshelf")
+    assert envspec(root, "generate", timeout=120).returncode == 0
+    before = snapshot(root)
     host = dead_socket(tmp_path)
 
-    done = subprocess.run(
-        [sys.executable, "-m", "envspec", "-C", str(root), *command],
-        capture_output=True, text=True, timeout=120,
-        env={**os.environ, "DOCKER_HOST": host},
-    )
+    done = envspec(root, *command, timeout=120, env={"DOCKER_HOST": host})
 
     assert done.returncode == 1, done.stderr
     assert "cannot reach the Docker Engine at" in done.stderr
     assert host in done.stderr and "hint:" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
-    assert _snapshot(root) == before
+    assert snapshot(root) == before
 
 
 # --------------------------------------------------------------------------
@@ -99,15 +81,8 @@ class Tiny:
 
     def envspec(self, *args: str, timeout: float = 600,
                 check: bool = False) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "envspec", "-C", str(self.root), *args],
-            capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, **self.env},
-        )
-        if check:
-            assert done.returncode == 0, (
-                f"`envspec {' '.join(args)}` exited {done.returncode}:\n{done.stderr}")
-        return done
+        done = envspec(self.root, *args, timeout=timeout, env=self.env)
+        return ok(done) if check else done
 
     def start(self, *args: str) -> Running:
         """``envspec ARGS`` running in a session of its own, to be signalled."""
@@ -115,26 +90,21 @@ class Tiny:
                                new_session=True)
 
     def image_id(self) -> str:
-        return _docker("image", "inspect", "-f", "{{.Id}}",
+        return docker("image", "inspect", "-f", "{{.Id}}",
                        f"{self.name}-app:py3.13").strip()
 
     def container(self, service: str) -> str:
-        found = _docker("ps", "-q", "--filter",
+        found = docker("ps", "-q", "--filter",
                         f"label=com.docker.compose.project={self.name}",
                         "--filter", f"label=com.docker.compose.service={service}")
         assert found.split(), f"no running {service} container of {self.name}"
         return found.split()[0]
 
     def redis(self, *words: str) -> str:
-        return _docker("exec", self.container("cache"), "redis-cli", *words).strip()
+        return docker("exec", self.container("cache"), "redis-cli", *words).strip()
 
     def owned(self) -> dict[str, list[str]]:
-        label = f"label=com.docker.compose.project={self.name}"
-        return {
-            "containers": _docker("ps", "-aq", "--filter", label).split(),
-            "networks": _docker("network", "ls", "-q", "--filter", label).split(),
-            "volumes": _docker("volume", "ls", "-q", "--filter", label).split(),
-        }
+        return owned(self.name)
 
 
 def _spec(name: str, port: int, index: HttpIndex, extra: str = "") -> str:
@@ -175,18 +145,7 @@ def _make_tiny(where: Path, extra: str = "") -> Tiny:
 
 def _remove(tiny: Tiny) -> None:
     """Everything the project made on the engine, whatever state it is in."""
-    tiny.envspec("down", "--volumes", timeout=300)
-    owned = tiny.owned()
-    if owned["containers"]:
-        _docker("rm", "-f", *owned["containers"], check=False)
-    if owned["volumes"]:
-        _docker("volume", "rm", "-f", *owned["volumes"], check=False)
-    if owned["networks"]:
-        _docker("network", "rm", *owned["networks"], check=False)
-    images = _docker("images", "-aq", "--filter",
-                     f"label=org.envspec.project={tiny.name}").split()
-    if images:
-        _docker("image", "rm", "-f", *sorted(set(images)), check=False)
+    remove_project(tiny.root, tiny.name, env=tiny.env)
     tiny.index.close()
 
 
@@ -254,8 +213,7 @@ def test_builder_killed_mid_build_keeps_the_old_image(tiny: Tiny, victim: str) -
     the old image keeps its tag, and no builder process is left."""
     old = _built_then_moved_on(tiny)
     tiny.index.stall()
-    run = tiny.start("build")
-    try:
+    with tiny.start("build") as run:
         _wait_until_stalled(tiny, run)
         if victim == "buildx-plugin":
             targets = run.descendants("cli-plugins/docker-buildx")
@@ -265,8 +223,6 @@ def test_builder_killed_mid_build_keeps_the_old_image(tiny: Tiny, victim: str) -
         assert len(targets) == 1, targets
         os.kill(targets[0], signal.SIGKILL)
         code = run.finish(deadline=120)
-    finally:
-        run.kill()
 
     assert code == 1, run.stderr
     assert f"{tiny.name}-app:py3.13 keeps its previous image" in run.stderr
@@ -286,13 +242,10 @@ def test_ctrl_c_during_build_exits_130_and_keeps_the_old_image(tiny: Tiny) -> No
     index exits 130 with what happened, and the tag names the old image."""
     old = _built_then_moved_on(tiny)
     tiny.index.stall()
-    run = tiny.start("build")
-    try:
+    with tiny.start("build") as run:
         _wait_until_stalled(tiny, run)
         run.interrupt(group=True)
         code = run.finish(deadline=120)
-    finally:
-        run.kill()
 
     assert code == 130, run.stderr
     assert "interrupted: `envspec build` stopped before it finished." in run.stderr
@@ -372,20 +325,17 @@ def test_ctrl_c_during_up_leaves_containers_volumes_and_files(stuck: Tiny) -> No
     what runs; the lock, the generated files, .env and the data volume are as
     they were."""
     stuck.envspec("generate", check=True)
-    before = _snapshot(stuck.root)
-    run = stuck.start("up")
-    try:
+    before = snapshot(stuck.root)
+    with stuck.start("up") as run:
         # compose starts the app only once every service is healthy.
         run.wait_for(f"Container {stuck.name}-stuck-1  Waiting", deadline=600)
         run.interrupt(group=True)
         code = run.finish(deadline=120)
-    finally:
-        run.kill()
 
     assert code == 130, run.stderr
     assert "interrupted: `envspec up` stopped before it finished." in run.stderr
     assert "Containers it started keep running" in run.stderr
-    assert _snapshot(stuck.root) == before
+    assert snapshot(stuck.root) == before
     assert stuck.owned()["volumes"], "the data volume is gone"
     assert stuck.redis("PING") == "PONG"
 
@@ -413,7 +363,7 @@ def test_two_projects_up_at_once_do_not_collide(tmp_path: Path) -> None:
         for kind in ("containers", "networks", "volumes"):
             assert owned[0][kind] and owned[1][kind]
             assert not set(owned[0][kind]) & set(owned[1][kind]), kind
-        ports = [_docker("port", tiny.container("cache"), "6379").strip()
+        ports = [docker("port", tiny.container("cache"), "6379").strip()
                  for tiny in (one, two)]
         assert ports[0] != ports[1]
 
@@ -448,8 +398,7 @@ def test_unreachable_registry_fails_lock_with_exit_1(tmp_path: Path) -> None:
         image = "127.0.0.1:{port}/python:{{version}}-slim"
         """))
 
-    done = subprocess.run([sys.executable, "-m", "envspec", "-C", str(root), "lock"],
-                          capture_output=True, text=True, timeout=300)
+    done = envspec(root, "lock", timeout=300)
 
     assert done.returncode == 1, done.stderr
     assert f"127.0.0.1:{port}/python:3.13-slim" in done.stderr

@@ -8,16 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from _run import envspec
 from render_fixtures import project
 
 from envspec import fsutil, generate, render
 from envspec.errors import InputError, RunError, StaleError
 from envspec.generate import State
-
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "envspec", "-C", str(cwd), *args],
-                          capture_output=True, text=True, timeout=60)
 
 
 def test_first_plan_is_all_new_and_apply_makes_it_current(tmp_path: Path) -> None:
@@ -55,13 +51,13 @@ def test_check_and_diff_from_the_cli(tmp_path: Path) -> None:
     """--check exits 1 with a diff when files are missing or stale, 0 when current; --diff writes nothing."""
     spec, _ = project(tmp_path, "django-drf")
     root = spec.root
-    done = _cli("generate", "--check", cwd=root)
+    done = envspec(root, "generate", "--check", timeout=60)
     assert done.returncode == 1 and "+++ b/.envspec/compose.yaml" in done.stdout
-    done = _cli("generate", "--diff", cwd=root)
+    done = envspec(root, "generate", "--diff", timeout=60)
     assert done.returncode == 0 and "+++ b/.envspec/Dockerfile.py3.13" in done.stdout
     assert not spec.output_dir.exists()
-    assert _cli("generate", cwd=root).returncode == 0
-    done = _cli("generate", "--check", cwd=root)
+    assert envspec(root, "generate", timeout=60).returncode == 0
+    done = envspec(root, "generate", "--check", timeout=60)
     assert done.returncode == 0 and done.stdout == ""
 
 
@@ -96,7 +92,7 @@ def test_hand_edit_is_refused_and_shown(tmp_path: Path) -> None:
     assert "+# my tweak" in caught.value.diff
     assert not (spec.output_dir / "env.example").exists()  # nothing was written
 
-    done = _cli("generate", cwd=spec.root)
+    done = envspec(spec.root, "generate", timeout=60)
     assert done.returncode == 1 and "+# my tweak" in done.stderr
     generate.apply(plan, force=True)
     assert generate.plan(spec, lock).up_to_date
@@ -161,7 +157,7 @@ def test_stale_lock_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StaleError) as caught:
         generate.load_lock(load_spec(path))
     assert "rich" in caught.value.message and "envspec lock" in (caught.value.hint or "")
-    done = _cli("generate", cwd=spec.root)
+    done = envspec(spec.root, "generate", timeout=60)
     assert done.returncode == 1 and "envspec lock" in done.stderr
 
 
@@ -171,7 +167,7 @@ def test_missing_lock_is_an_input_error(tmp_path: Path) -> None:
     (spec.root / "envspec.lock").unlink()
     with pytest.raises(InputError, match="no lock"):
         generate.load_lock(spec)
-    assert _cli("generate", cwd=spec.root).returncode == 2
+    assert envspec(spec.root, "generate", timeout=60).returncode == 2
 
 
 def test_check_of_current_files_loads_no_renderer_docker_or_ui(tmp_path: Path) -> None:
@@ -179,7 +175,7 @@ def test_check_of_current_files_loads_no_renderer_docker_or_ui(tmp_path: Path) -
     neither Jinja2, docker-py nor Textual (the speed itself is measured in
     bench/, not here)."""
     spec, _ = project(tmp_path, "django-drf")
-    assert _cli("generate", cwd=spec.root).returncode == 0
+    assert envspec(spec.root, "generate", timeout=60).returncode == 0
     code = (
         "import sys\n"
         "from envspec.cli import main\n"

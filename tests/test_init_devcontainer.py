@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _sample import SAMPLE, copy_sample
 
 from envspec import devcontainer, header
 from envspec.spec import parse_spec_text
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
 LOCK = "sha256:" + "1" * 64
 RENDERER = "sha256:" + "2" * 64
 
@@ -65,8 +64,7 @@ def test_same_inputs_same_bytes(tmp_path: Path) -> None:
 @pytest.mark.docker
 def test_compose_merges_the_override(tmp_path: Path, envspec_cli: Any) -> None:
     """docker compose reads both files and mounts the project over the workdir."""
-    root = tmp_path / "sample"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec"))
+    root = copy_sample(tmp_path / "sample")
     assert envspec_cli("-C", str(root), "generate", timeout=120).returncode == 0
     spec = _spec(root, "devcontainer = true")
     for name, data in devcontainer.render_files(spec, LOCK, RENDERER).items():

@@ -13,37 +13,24 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from _faults import StallingServer, fake_registry_cli
-from _lockkit import FakeRegistry, LocalIndex, write_spec
+from _faults import StallingServer, fake_registry_cli, snapshot
+from _lockkit import lock_alpha
+from _sample import copy_sample
 
-from envspec import cli, images
-
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
-
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from envspec import cli
 
 
 @pytest.fixture
 def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project locked for two interpreters against a local index."""
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    monkeypatch.setattr(images, "DockerRegistry", FakeRegistry)
-    index = LocalIndex(tmp_path / "index")
-    index.add("alpha", "1.0")
     project = tmp_path / "project"
-    write_spec(project, index, ["alpha"], versions=("3.13", "3.12"))
-    assert cli.main(["-C", str(project), "lock"]) == 0
+    lock_alpha(project, tmp_path, monkeypatch, versions=("3.13", "3.12"))
     return project
 
 
@@ -53,15 +40,14 @@ def test_interrupted_lock_exits_130_at_once_and_keeps_the_lock(
     """SIGINT while uv waits on an index that never answers stops envspec and
     every uv it started, exits 130 saying nothing changed, and leaves the lock
     byte for byte as it was."""
-    before = _snapshot(locked)
+    before = snapshot(locked)
     with StallingServer() as index:
         spec = locked / "envspec.toml"
         spec.write_text(re.sub(r'index-url = "[^"]+"',
                                f'index-url = "{index.url}/simple"', spec.read_text()))
         before["envspec.toml"] = spec.read_bytes()
-        run = fake_registry_cli("-C", str(locked), "lock", new_session=True,
-                                env={"UV_CACHE_DIR": str(tmp_path / "uv-cache")})
-        try:
+        with fake_registry_cli("-C", str(locked), "lock", new_session=True,
+                               env={"UV_CACHE_DIR": str(tmp_path / "uv-cache")}) as run:
             run.wait_for("resolving packages for Python 3.12")
             deadline = time.monotonic() + 60
             while index.connections == 0:  # uv is really waiting on the index
@@ -72,14 +58,12 @@ def test_interrupted_lock_exits_130_at_once_and_keeps_the_lock(
 
             run.interrupt(group=group)
             code = run.finish(deadline=30)
-        finally:
-            run.kill()
 
     assert code == 130, run.stderr
     assert "interrupted: `envspec lock` stopped before it finished." in run.stderr
     assert "Nothing on disk was changed" in run.stderr
     assert "Traceback" not in run.stderr
-    assert _snapshot(locked) == before
+    assert snapshot(locked) == before
     for pid in children:
         assert not Path(f"/proc/{pid}").exists() or \
             "zombie" in Path(f"/proc/{pid}/status").read_text(), f"uv {pid} still runs"
@@ -87,9 +71,7 @@ def test_interrupted_lock_exits_130_at_once_and_keeps_the_lock(
 
 def _sample(tmp_path: Path) -> Path:
     """The sample with its files generated, then its lock moved on (still fresh)."""
-    root = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, root,
-                    ignore=shutil.ignore_patterns(".envspec", "__pycache__"))
+    root = copy_sample(tmp_path / "bookshelf")
     assert cli.main(["-C", str(root), "generate"]) == 0
     lock = root / "envspec.lock"
     lock.write_text(lock.read_text().replace('python = "3.13.5"', 'python = "3.13.6"'))
@@ -122,26 +104,26 @@ def test_interrupt_while_writing_generated_files_keeps_the_old_ones(
     """SIGINT between two generated files being flushed exits 130 and leaves
     every old file byte for byte, with no temporary file left behind."""
     root = _sample(tmp_path)
-    before = _snapshot(root / ".envspec")
+    before = snapshot(root / ".envspec")
 
     done = _generate_signalled_at(root, "fsync", 2)
 
     assert done.returncode == 130, done.stderr
     assert "interrupted: `envspec generate` stopped before it finished." in done.stderr
     assert "Nothing on disk was changed" in done.stderr
-    assert _snapshot(root / ".envspec") == before
+    assert snapshot(root / ".envspec") == before
 
 
 def test_interrupt_while_renaming_finishes_the_set_and_says_so(tmp_path: Path) -> None:
     """SIGINT while the new files are renamed into place is held until all are
     in place: every file is the new one, and the message names them."""
     root = _sample(tmp_path)
-    before = _snapshot(root / ".envspec")
+    before = snapshot(root / ".envspec")
 
     done = _generate_signalled_at(root, "replace", 1)
 
     assert done.returncode == 130, done.stderr
-    after = _snapshot(root / ".envspec")
+    after = snapshot(root / ".envspec")
     changed = sorted(name for name in after if after[name] != before.get(name))
     assert changed and ".env" not in changed
     assert "It had already written .envspec" in done.stderr

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _run import envspec
 
 from envspec import cli
 from envspec.errors import SpecError
@@ -89,10 +88,7 @@ def test_lock_check_exits_2_naming_the_line(case: Path, tmp_path: Path) -> None:
     before = (project / "envspec.lock").read_bytes()
     line, _ = _expectation(case)
 
-    done = subprocess.run(
-        [sys.executable, "-m", "envspec", "-C", str(project), "lock", "--check"],
-        capture_output=True, text=True, timeout=60,
-    )
+    done = envspec(project, "lock", "--check", timeout=60)
 
     assert done.returncode == 2, done.stderr
     assert f"envspec.lock:{line}:1: " in done.stderr

@@ -15,21 +15,14 @@ from pathlib import Path
 
 import pytest
 from _faults import StallingServer, fake_registry_cli, free_port
-from _lockkit import FakeRegistry, LocalIndex, write_spec
-
-from envspec import cli, images
+from _lockkit import lock_alpha
 
 
 @pytest.fixture
 def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project locked against a local index; its spec then asks for more."""
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    monkeypatch.setattr(images, "DockerRegistry", FakeRegistry)
-    index = LocalIndex(tmp_path / "index")
-    index.add("alpha", "1.0")
     project = tmp_path / "project"
-    write_spec(project, index, ["alpha"])
-    assert cli.main(["-C", str(project), "lock"]) == 0
+    lock_alpha(project, tmp_path, monkeypatch)
     return project
 
 
@@ -45,14 +38,11 @@ def test_index_that_never_answers_fails_with_exit_1(locked: Path, tmp_path: Path
     before = (locked / "envspec.lock").read_bytes()
     with StallingServer() as index:
         _point_index_at(locked, f"{index.url}/simple")
-        run = fake_registry_cli(
+        with fake_registry_cli(
             "-C", str(locked), "lock",
             env={"UV_HTTP_TIMEOUT": "2", "UV_HTTP_RETRIES": "0",
-                 "UV_CACHE_DIR": str(tmp_path / "uv-cache")})
-        try:
+                 "UV_CACHE_DIR": str(tmp_path / "uv-cache")}) as run:
             code = run.finish(deadline=120)
-        finally:
-            run.kill()
         assert index.connections > 0, "uv never reached the stalled index"
 
     assert code == 1, run.stderr
@@ -71,14 +61,11 @@ def test_proxy_that_is_not_there_fails_with_exit_1_naming_it(
     _point_index_at(locked, "https://pypi.org/simple")
     proxy = f"http://127.0.0.1:{free_port()}"
 
-    run = fake_registry_cli(
+    with fake_registry_cli(
         "-C", str(locked), "lock",
         env={"HTTPS_PROXY": proxy, "UV_HTTP_RETRIES": "0", "NO_PROXY": "",
-             "UV_CACHE_DIR": str(tmp_path / "uv-cache")})
-    try:
+             "UV_CACHE_DIR": str(tmp_path / "uv-cache")}) as run:
         code = run.finish(deadline=120)
-    finally:
-        run.kill()
 
     assert code == 1, run.stderr
     assert "uv could not reach the package index" in run.stderr

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _run import envspec
 
 from envspec.errors import SpecError
 from envspec.spec import load_spec
@@ -81,10 +80,7 @@ def test_cli_exits_2_naming_the_place(case: Path, tmp_path: Path) -> None:
     """`envspec lock --check` exits 2, names FILE:LINE:COL and shows no traceback."""
     project = _project(case, tmp_path)
 
-    done = subprocess.run(
-        [sys.executable, "-m", "envspec", "-C", str(project), "lock", "--check"],
-        capture_output=True, text=True, timeout=60,
-    )
+    done = envspec(project, "lock", "--check", timeout=60)
 
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr + done.stdout

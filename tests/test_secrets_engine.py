@@ -18,36 +18,21 @@ test_secrets.py holds the unit tests of the secrets file.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess
-import sys
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from _faults import free_port
+from _run import docker, layer_files, machine_ca_bundle
+from _run import envspec as run_envspec
+from _sample import SampleCopy, copy_sample
 
 from envspec import secrets
 from envspec.spec import load_spec
-
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
-
-
-def _docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], capture_output=True, text=True,
-                          check=True, timeout=600).stdout
-
-
-def _machine_bundle() -> Path:
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT"):
-        value = os.environ.get(name)
-        if value and Path(value).is_file():
-            return Path(value)
-    pytest.skip("no CA bundle in SSL_CERT_FILE, REQUESTS_CA_BUNDLE or PIP_CERT")
 
 
 def _bundle_with_a_marker(folder: Path) -> tuple[Path, bytes]:
@@ -63,7 +48,7 @@ def _bundle_with_a_marker(folder: Path) -> tuple[Path, bytes]:
         check=True, capture_output=True, timeout=60,
     )
     bundle = folder / "ca-bundle.pem"
-    bundle.write_bytes(_machine_bundle().read_bytes() + b"\n" + cert.read_bytes())
+    bundle.write_bytes(machine_ca_bundle().read_bytes() + b"\n" + cert.read_bytes())
     lines = cert.read_bytes().splitlines()
     return bundle, lines[len(lines) // 2]
 
@@ -78,38 +63,17 @@ class Sample:
         self.printed: list[str] = []
 
     def envspec(self, *args: str, timeout: float = 900) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "envspec", "-C", str(self.root), *args],
-            capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, "SSL_CERT_FILE": str(self.bundle)},
-        )
+        done = run_envspec(self.root, *args, timeout=timeout,
+                           env={"SSL_CERT_FILE": str(self.bundle)})
         self.printed.append(f"$ envspec {' '.join(args)}\n{done.stdout}{done.stderr}")
         assert done.returncode == 0, self.printed[-1]
         return done.stdout
 
 
 @pytest.fixture
-def sample(tmp_path: Path) -> Iterator[Sample]:
-    root = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, root,
-                    ignore=shutil.ignore_patterns(".envspec", "__pycache__", "db.sqlite3"))
-    name = f"es-secret-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    toml = root / "envspec.toml"
-    text = toml.read_text().replace('name = "bookshelf"', f'name = "{name}"')
-    text = text.replace("ports = [8000]", f"ports = [{port}]")
-    toml.write_text(text.replace("0.0.0.0:8000", f"0.0.0.0:{port}"))
-    made = Sample(root, name, port, *_bundle_with_a_marker(tmp_path))
-    try:
-        yield made
-    finally:
-        subprocess.run([sys.executable, "-m", "envspec", "-C", str(root), "down",
-                        "--volumes"], capture_output=True, timeout=300)
-        images = _docker("images", "-aq", "--filter",
-                         f"label=org.envspec.project={name}").split()
-        if images:
-            subprocess.run(["docker", "image", "rm", "-f", *sorted(set(images))],
-                           capture_output=True, timeout=300)
+def sample(tmp_path: Path, unique_sample: Callable[..., SampleCopy]) -> Sample:
+    copy = unique_sample("es-secret")
+    return Sample(*copy, *_bundle_with_a_marker(tmp_path))
 
 
 def _layer_files(image: str, where: Path) -> Iterator[tuple[str, bytes]]:
@@ -121,13 +85,8 @@ def _layer_files(image: str, where: Path) -> Iterator[tuple[str, bytes]]:
         with tarfile.open(archive_path) as archive:
             manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
             for layer in manifest[0]["Layers"]:
-                blob = archive.extractfile(layer)
-                assert blob is not None
-                with tarfile.open(fileobj=blob, mode="r|*") as inner:
-                    for member in inner:
-                        if member.isfile():
-                            body = inner.extractfile(member)
-                            yield f"{layer}:{member.name}", body.read() if body else b""
+                for name, content in layer_files(archive, layer):
+                    yield f"{layer}:{name}", content
     finally:
         archive_path.unlink()
 
@@ -170,9 +129,9 @@ def test_no_secret_in_images_history_files_or_output(
             leaks += [f"{image} layer {where}" for s in secret_bytes if s in content]
             seen_source = seen_source or source in content
         assert seen_source, f"the layers of {image} were not all searched"
-        history = _docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", image)
+        history = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", image)
         assert "uv pip sync --require-hashes" in history
-        inspect = _docker("image", "inspect", image)
+        inspect = docker("image", "inspect", image)
         for text, what in ((history, "history"), (inspect, "inspect")):
             data = text.encode()
             leaks += [f"{image} {what}" for s in [*secret_bytes, bundle_path] if s in data]
@@ -194,14 +153,14 @@ def test_no_secret_in_images_history_files_or_output(
     assert leaks == [], f"secrets leaked: {leaks[:10]}"
 
     label = f"label=com.docker.compose.project={sample.name}"
-    for container in _docker("ps", "-q", "--filter", label).split():
-        state = json.loads(_docker("inspect", container))[0]
+    for container in docker("ps", "-q", "--filter", label).split():
+        state = json.loads(docker("inspect", container))[0]
         for bindings in (state["NetworkSettings"]["Ports"] or {}).values():
             for binding in bindings or ():
                 assert binding["HostIp"] == "127.0.0.1", (state["Name"], binding)
-    app = _docker("ps", "-q", "--filter", label, "--filter",
-                  "label=com.docker.compose.service=app").split()[0]
-    assert _docker("exec", app, "id", "-u").strip() == "1000"
+    app = docker("ps", "-q", "--filter", label, "--filter",
+                 "label=com.docker.compose.service=app").split()[0]
+    assert docker("exec", app, "id", "-u").strip() == "1000"
 
 
 def test_the_secrets_file_is_ignored_by_git(tmp_path: Path) -> None:
@@ -209,11 +168,9 @@ def test_the_secrets_file_is_ignored_by_git(tmp_path: Path) -> None:
     says so), while the lock and the generated files are not."""
     if shutil.which("git") is None:
         pytest.skip("no git")
-    root = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".envspec", "__pycache__"))
+    root = copy_sample(tmp_path / "bookshelf")
     subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=60)
-    done = subprocess.run([sys.executable, "-m", "envspec", "-C", str(root), "generate"],
-                          capture_output=True, text=True, timeout=120)
+    done = run_envspec(root, "generate", timeout=120)
     assert done.returncode == 0, done.stderr
 
     def ignored(path: str) -> bool:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _run import envspec
 
 from envspec.errors import SpecError
 from envspec.spec import load_spec
@@ -92,10 +91,7 @@ def test_library_reports_each_problem_at_its_place(case: Path, tmp_path: Path) -
 def test_cli_exits_2_with_positions_and_no_traceback(case: Path, tmp_path: Path) -> None:
     """The CLI exits 2, names file:line:col of each problem, and shows no traceback."""
     project = _case_dir(case, tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "envspec", "-C", str(project), "lock", "--check"],
-        capture_output=True, text=True, timeout=60,
-    )
+    done = envspec(project, "lock", "--check", timeout=60)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     for file, line, col, _ in _expectations(project / "envspec.toml"):

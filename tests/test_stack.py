@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from _sample import copy_sample
 
 from envspec import health, stack, status
 from envspec.engine import Container, Engine, Port
@@ -15,15 +15,11 @@ from envspec.fake_engine import FakeEngine, Phase
 from envspec.lockfile import read_lock
 from envspec.spec import load_spec
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
-NO_OUTPUT = shutil.ignore_patterns(".envspec", "__pycache__", "db.sqlite3")
-
 
 @pytest.fixture
 def project(tmp_path: Path) -> stack.Project:
     """The sample, copied, with its files generated from the committed lock."""
-    root = tmp_path / "bookshelf"
-    shutil.copytree(SAMPLE, root, ignore=NO_OUTPUT)
+    root = copy_sample(tmp_path / "bookshelf")
     spec = load_spec(root / "envspec.toml")
     proj = stack.Project(spec, read_lock(root / "envspec.lock"))
     stack.ensure_generated(proj, lambda _: None)

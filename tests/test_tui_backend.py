@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from _sample import copy_sample
 from test_tui import settle, shown, text_of
 from textual.widgets import Static
 
@@ -29,18 +30,13 @@ from tui.envspec_backend import EnvspecBackend
 from tui.models import BuildUpdate
 from tui.wizard import InitScreen
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
 PROJECTS = Path(__file__).resolve().parent / "projects"
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """A copy of the sample, with its committed lock and no generated files."""
-    folder = tmp_path / "bookshelf"
-    shutil.copytree(
-        SAMPLE, folder, ignore=shutil.ignore_patterns(".envspec", "__pycache__")
-    )
-    return folder
+    return copy_sample(tmp_path / "bookshelf")
 
 
 @pytest.fixture

@@ -14,43 +14,18 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from _run import docker, envspec, ok
+from _sample import SampleCopy
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "django-drf"
 SIZE = (120, 36)  # wide enough that no table column is cut
 START_TIMEOUT = 600  # seconds; a first build on a cold cache is the slow part
-
-
-def _envspec(root: Path, *args: str, timeout: float = 600) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "envspec", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, f"envspec {' '.join(args)}:\n{done.stderr}"
-    return done.stdout
-
-
-def _docker(*args: str) -> str:
-    return subprocess.run(
-        ["docker", *args], capture_output=True, text=True, check=True, timeout=120
-    ).stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -99,44 +74,19 @@ def service_row(screen: str, service: str) -> list[str]:
 
 
 @pytest.fixture
-def bookshelf(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+def bookshelf(unique_sample: Callable[..., SampleCopy]) -> SampleCopy:
     """A locked copy of the sample with its own name and port; torn down after."""
     if shutil.which("tmux") is None:
         pytest.fail("tmux is not installed (.ci/run installs it)")
-    root = tmp_path / "bookshelf"
-    shutil.copytree(
-        SAMPLE,
-        root,
-        ignore=shutil.ignore_patterns(".envspec", "__pycache__", "db.sqlite3"),
-    )
-    project = f"es-tui-{uuid.uuid4().hex[:8]}"
-    port = _free_port()
-    toml = root / "envspec.toml"
-    text = toml.read_text()
-    text = text.replace('name = "bookshelf"', f'name = "{project}"')
-    text = text.replace("ports = [8000]", f"ports = [{port}]")
-    text = text.replace("0.0.0.0:8000", f"0.0.0.0:{port}")
-    assert project in text and str(port) in text
-    toml.write_text(text)
-    try:
-        _envspec(root, "lock")
-        yield root, project
-    finally:
-        subprocess.run(
-            [sys.executable, "-m", "envspec", "-C", str(root), "down", "--volumes"],
-            capture_output=True,
-            timeout=300,
-        )
-        for image in _docker(
-            "images", "-q", "--filter", f"reference={project}-app"
-        ).split():
-            subprocess.run(["docker", "image", "rm", "-f", image], capture_output=True)
+    sample = unique_sample("es-tui")
+    ok(envspec(sample.root, "lock"))
+    return sample
 
 
 @pytest.fixture
-def terminal(bookshelf: tuple[Path, str]) -> Iterator[Terminal]:
+def terminal(bookshelf: SampleCopy) -> Iterator[Terminal]:
     """``envspec tui`` running in the copy, in a 120x36 tmux session."""
-    root, project = bookshelf
+    root, project, _ = bookshelf
     term = Terminal(server=f"envspec-{project}", session=project)
     app = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "envspec", "tui"))
     # The shell stays after the app ends, so that its last words stay readable.
@@ -160,10 +110,10 @@ def terminal(bookshelf: tuple[Path, str]) -> Iterator[Terminal]:
 @pytest.mark.docker
 @pytest.mark.network
 def test_start_and_stop_the_stack_from_the_services_tab(
-    bookshelf: tuple[Path, str], terminal: Terminal
+    bookshelf: SampleCopy, terminal: Terminal
 ) -> None:
     """In a real terminal, S starts the sample until its db is healthy; T stops it."""
-    root, project = bookshelf
+    root, project, _ = bookshelf
     label = f"label=com.docker.compose.project={project}"
 
     screen = terminal.wait_for(
@@ -183,7 +133,7 @@ def test_start_and_stop_the_stack_from_the_services_tab(
         timeout=START_TIMEOUT,
     )
     assert "unhealthy" not in screen
-    running = _docker("ps", "--filter", label, "--format", "{{.Names}} {{.Status}}")
+    running = docker("ps", "--filter", label, "--format", "{{.Names}} {{.Status}}")
     assert re.search(rf"^{project}-db-1 Up .*\(healthy\)$", running, re.M), running
     terminal.wait_for(
         "the start's outcome", lambda s: "The stack is up: every service is ready." in s
@@ -196,7 +146,7 @@ def test_start_and_stop_the_stack_from_the_services_tab(
         "both services gone",
         lambda s: service_row(s, "db")[1:2] == service_row(s, "app")[1:2] == ["absent"],
     )
-    assert _docker("ps", "-a", "-q", "--filter", label).split() == []
+    assert docker("ps", "-a", "-q", "--filter", label).split() == []
 
     terminal.keys("q")
     terminal.wait_for("the app's exit", lambda s: "envspec-exited-0" in s)
