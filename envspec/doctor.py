@@ -14,11 +14,9 @@ missing). The command exits 1 when any check failed.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +26,9 @@ from typing import Any, Protocol
 
 from packaging.version import InvalidVersion, Version
 
+from envspec import ports
 from envspec.errors import EngineError, EnvspecError, SpecError
+from envspec.ports import FixedPort, fixed_ports
 from envspec.spec import Spec, find_spec, load_spec
 
 log = logging.getLogger("envspec.doctor")
@@ -100,8 +100,8 @@ class Machine:
     probe: Probe
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     free_bytes: Callable[[Path], int] = lambda path: shutil.disk_usage(path).free
-    port_problem: Callable[[str, int], str | None] = lambda host, port: bind_problem(
-        host, port
+    port_problem: Callable[[str, int], str | None] = lambda host, port: (
+        ports.bind_problem(host, port)
     )
 
 
@@ -198,25 +198,6 @@ def _run(args: list[str], program: str | None = None) -> str | None:
 def _short(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[-1][:300] if lines else type(exc).__name__
-
-
-def bind_problem(host: str, port: int) -> str | None:
-    """Why ``host:port`` cannot be bound now, or None when it can."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        # Without SO_REUSEADDR a port in TIME_WAIT would look busy.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host.strip("[]"), port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return "in use"
-            if exc.errno == errno.EADDRNOTAVAIL:
-                return f"{host} is not an address of this machine"
-            if exc.errno == errno.EACCES:
-                return "needs root (a port below 1024)"
-            return exc.strerror or str(exc)
-    return None
 
 
 # --------------------------------------------------------------------------
@@ -402,44 +383,37 @@ def _spec_check(directory: Path) -> tuple[Check, Spec | None]:
     ), spec
 
 
-def _fixed_ports(spec: Spec) -> list[tuple[str, str, int]]:
-    """(owner, host address, port) for every fixed host port of the spec."""
-    out = [("app", spec.app.bind or spec.bind, p) for p in spec.app.ports]
-    for svc in spec.services:
-        out += [(svc.name, svc.bind or spec.bind, p) for p in svc.ports]
-    return out
-
-
 def _ports_check(
     spec: Spec | None, facts: EngineFacts | None, machine: Machine
 ) -> Check:
     if spec is None:
         return Check("ports", SKIP, "needs a valid spec")
-    wanted = _fixed_ports(spec)
+    wanted = fixed_ports(spec)
     if not wanted:
         return Check("ports", OK, "no fixed host ports; envspec picks free ones")
-    busy: list[str] = []
+    busy: list[FixedPort] = []
+    problems: list[str] = []
     ours: list[int] = []
     own: set[int] | None = None
-    for owner, host, port in wanted:
-        problem = machine.port_problem(host, port)
+    for fixed in wanted:
+        problem = machine.port_problem(fixed.host, fixed.port)
         if problem is None:
             continue
         if problem == "in use" and facts is not None:
             if own is None:
                 own = machine.probe.project_ports(spec.name)
-            if port in own:
-                ours.append(port)
+            if fixed.port in own:
+                ours.append(fixed.port)
                 continue
-        busy.append(f"{host}:{port} ({owner}) {problem}")
-    shown = ", ".join(f"{h}:{p}" for _, h, p in wanted)
+        busy.append(fixed)
+        problems.append(f"{fixed.host}:{fixed.port} ({fixed.owner}) {problem}")
+    shown = ", ".join(f"{f.host}:{f.port}" for f in wanted)
     if busy:
         return Check(
             "ports",
             FAIL,
-            "; ".join(busy),
-            "stop what listens there (`ss -ltnp` shows it), or change the "
-            "port in envspec.toml, or remove `ports` to let envspec pick one",
+            "; ".join(problems),
+            "; ".join(dict.fromkeys(f.fix() for f in busy)),
         )
     if ours:
         return Check(

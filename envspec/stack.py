@@ -252,6 +252,51 @@ def _short_step(step: str) -> str:
 # Starting and waiting
 
 
+def check_ports(
+    project: Project,
+    engine: Engine,
+    problem: Callable[[str, int], str | None] | None = None,
+) -> None:
+    """Refuse to start when a fixed host port is taken by something else.
+
+    Compose would otherwise create the containers and fail on the first one
+    that cannot bind, leaving it behind. A port this project's own running
+    stack holds is fine: ``up`` recreates those containers.
+    """
+    from envspec import ports
+
+    problem = problem or ports.bind_problem
+    own: set[int] | None = None
+    busy: list[tuple[ports.FixedPort, str]] = []
+    for fixed in ports.fixed_ports(project.spec):
+        why = problem(fixed.host, fixed.port)
+        if why is None:
+            continue
+        if why == "in use":
+            if own is None:
+                own = {
+                    p.host_port
+                    for c in engine.containers(project.name)
+                    if c.state == "running"
+                    for p in c.ports
+                }
+            if fixed.port in own:
+                continue
+        busy.append((fixed, why))
+    if busy:
+        lines = [
+            f"  {f.host}:{f.port} ({f.owner}): {why}, by another program or stack"
+            for f, why in busy
+        ]
+        raise RunError(
+            f"cannot start {project.name}: a host port of the stack is taken\n"
+            + "\n".join(lines),
+            hint="; ".join(dict.fromkeys(f.fix() for f, _ in busy))
+            + "; `docker ps` shows the containers that publish ports",
+            title="Port taken",
+        )
+
+
 def start(project: Project, engine: Engine, *, timeout: float, report: Report) -> None:
     """``docker compose up -d`` without building; explain a failure."""
     from envspec.health import failure, phase

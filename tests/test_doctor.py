@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from _sample import copy_sample
 
-from envspec import doctor
+from envspec import doctor, ports
 from envspec.commands import doctor as doctor_command
 from envspec.context import Context
 from envspec.doctor import FAIL, GIB, OK, SKIP, WARN, EngineFacts, Machine
@@ -177,13 +177,13 @@ def test_port_held_by_the_projects_own_stack_passes(tmp_path: Path) -> None:
 
 
 def test_real_bind_test_sees_a_listener() -> None:
-    """bind_problem reports a port a socket listens on, and frees it after."""
+    """ports.bind_problem reports a port a socket listens on, and frees it after."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        assert doctor.bind_problem("127.0.0.1", port) == "in use"
-    assert doctor.bind_problem("127.0.0.1", port) is None
+        assert ports.bind_problem("127.0.0.1", port) == "in use"
+    assert ports.bind_problem("127.0.0.1", port) is None
 
 
 @pytest.mark.parametrize(("environ", "status"), [
@@ -275,7 +275,7 @@ def test_exit_zero_when_nothing_failed(tmp_path: Path,
     root = copy_sample(tmp_path / "sample")
     monkeypatch.setattr(doctor.shutil, "disk_usage",
                         lambda path: shutil._ntuple_diskusage(100 * GIB, 0, 100 * GIB))  # type: ignore[attr-defined]
-    monkeypatch.setattr(doctor, "bind_problem", lambda host, port: None)
+    monkeypatch.setattr(ports, "bind_problem", lambda host, port: None)
     code, out = run_command(root, False, monkeypatch, FakeProbe())
     assert code == 0, out
     assert "✔ engine" in out or "ok engine" in out

@@ -264,6 +264,28 @@ def test_start_failure_names_a_taken_port(project, engine):
     assert "port" in (caught.value.hint or "")
 
 
+def test_a_taken_app_port_is_refused_before_anything_starts(project, engine):
+    """A fixed port another program holds stops `up` before compose runs,
+    naming the port, its owner and the spec key to change."""
+    held = {8000: "in use"}
+
+    with pytest.raises(RunError) as caught:
+        stack.check_ports(project, engine, lambda host, port: held.get(port))
+
+    assert "127.0.0.1:8000 (app): in use" in caught.value.message
+    assert "app.ports" in (caught.value.hint or "")
+    assert engine.compose_calls == []
+
+
+def test_a_port_held_by_the_projects_own_stack_is_fine(project, engine):
+    """The project's own running app holding its port does not stop `up`."""
+    port = Port(8000, "tcp", "127.0.0.1", 8000)
+    engine.add_service("app", Phase(0), ports=[port])
+    engine.compose(None, project.name, ["up"])
+
+    stack.check_ports(project, engine, lambda host, port: "in use")
+
+
 def test_stale_lock_is_refused_with_what_changed(project):
     """A lock made from another spec is refused, naming the change and the fix."""
     toml = project.spec.path

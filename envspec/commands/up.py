@@ -56,6 +56,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             verbose=ctx.verbosity > 0,
         )
 
+    stack.check_ports(project, engine)
     ctx.info(f"starting {project.name}: {', '.join(project.services())}")
     started = time.monotonic()
     stack.start(project, engine, timeout=args.timeout, report=ctx.info)
