@@ -198,3 +198,18 @@ def lock_alpha(project: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch,
     write_spec(project, index, ["alpha"], versions=versions)
     assert cli.main(["-C", str(project), "lock"]) == 0
     return index
+
+
+def move_lock_on(path: Path) -> None:
+    """Rewrite the lock at ``path`` as a later lock of the same spec would be
+    (its app interpreter's patch version moved on), pins-hash and all, so
+    that it stays fresh and every generated file changes."""
+    from dataclasses import replace
+
+    from envspec.lockfile import read_lock
+
+    lock = read_lock(path)
+    first, *rest = lock.interpreters
+    major, minor, patch = first.python.split(".")
+    moved = replace(first, python=f"{major}.{minor}.{int(patch) + 1}")
+    path.write_text(replace(lock, interpreters=(moved, *rest), _text=None).dumps())

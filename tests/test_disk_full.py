@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from _faults import fill, snapshot, tiny_disk
-from _lockkit import lock_alpha
+from _lockkit import lock_alpha, move_lock_on
 from _run import envspec
 from _sample import copy_sample
 
@@ -32,8 +32,7 @@ def test_full_disk_during_generate_keeps_the_old_files(disk: Path) -> None:
     every generated file as it was, and works once there is room again."""
     root = copy_sample(disk / "bookshelf")
     assert envspec(root, "generate").returncode == 0
-    lock = root / "envspec.lock"
-    lock.write_text(lock.read_text().replace('python = "3.13.5"', 'python = "3.13.6"'))
+    move_lock_on(root / "envspec.lock")
     before = snapshot(root)
     filler = fill(disk)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from _faults import StallingServer, fake_registry_cli, snapshot
-from _lockkit import lock_alpha
+from _lockkit import lock_alpha, move_lock_on
 from _sample import copy_sample
 
 from envspec import cli
@@ -73,8 +73,7 @@ def _sample(tmp_path: Path) -> Path:
     """The sample with its files generated, then its lock moved on (still fresh)."""
     root = copy_sample(tmp_path / "bookshelf")
     assert cli.main(["-C", str(root), "generate"]) == 0
-    lock = root / "envspec.lock"
-    lock.write_text(lock.read_text().replace('python = "3.13.5"', 'python = "3.13.6"'))
+    move_lock_on(root / "envspec.lock")
     return root
 
 
