@@ -136,19 +136,21 @@ def _service_matches(
     return False, f"the lock pins {locked.reference}; run `envspec up`"
 
 
+def reach(port: dict[str, Any]) -> str:
+    """Where a port of :func:`port_entries` is reached: an app's URL, else the port."""
+    if port["url"].startswith("http"):
+        return str(port["url"])
+    host = port["host_ip"] or "0.0.0.0"
+    return f"{host}:{port['host_port']} -> {port['container_port']}/{port['protocol']}"
+
+
 def summary_lines(statuses: Sequence[ServiceStatus]) -> list[str]:
     """The services as aligned lines: name, state and health, where to reach it."""
     width = max((len(s.service) for s in statuses), default=0)
     lines = []
     for st in statuses:
         state = st.state if st.health is None else f"{st.state}, {st.health}"
-        where = "  ".join(
-            p["url"]
-            if p["url"].startswith("http")
-            else f"{p['host_ip'] or '0.0.0.0'}:{p['host_port']} -> "
-            f"{p['container_port']}/{p['protocol']}"
-            for p in st.ports
-        )
+        where = "  ".join(reach(p) for p in st.ports)
         fresh = "" if st.matches_lock in (True, None) else f"  ({st.note})"
         lines.append(f"  {st.service:<{width}}  {state:<18} {where}{fresh}".rstrip())
     return lines

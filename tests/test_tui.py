@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, RichLog, Static
@@ -80,6 +81,23 @@ def cells(table: DataTable[str]) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+def painted(table: DataTable[Any]) -> list[str]:
+    """The table's lines as it paints them now (through its render caches)."""
+    return [table.render_line(y).text.rstrip() for y in range(table.size.height)]
+
+
+async def until(
+    pilot: Pilot[None], what: str, seen: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Wait, letting the app run, until ``seen()`` holds; fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not seen():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what}: not seen after {timeout} s")
+        await pilot.pause(0.02)
+
+
 def shown(widget: Static, width: int = 120) -> str:
     """A Static's content as plain text, as a terminal of ``width`` shows it."""
     console = Console(width=width, file=io.StringIO(), record=True)
@@ -113,6 +131,34 @@ async def test_overview_says_why_the_lock_is_stale() -> None:
         lock = app.query_one("#ov-lock", Static)
         assert 'python.requirements: added "celery>=5.4"' in text_of(app, "#ov-lock")
         assert lock.has_class("-bad")
+
+
+@sync
+async def test_overview_says_whether_the_stack_runs_and_where_the_app_is() -> None:
+    """The overview's services say "stopped" until the stack starts, then each
+    service's state and the app's URL, and "stopped" again after T."""
+    app = EnvspecApp(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = text_of(app, "#ov-services")
+        assert text.splitlines()[0] == (
+            "Services: stopped; press 5, then S, to start them")
+        assert "db         postgres     postgres:17" in text
+
+        await pilot.press("5", "S")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        lines = text_of(app, "#ov-services").splitlines()
+        assert lines[0] == "Services: running; the app is at http://127.0.0.1:8000/"
+        assert lines[1].split() == ["app", "app", "python:3.13-slim", "running"]
+        assert lines[2].split() == [
+            "db", "postgres", "postgres:17", "running,", "healthy"]
+        assert app.query_one("#ov-services").has_class("-ok")
+
+        await pilot.press("5", "T", "1")
+        await settle(pilot)
+        assert text_of(app, "#ov-services").startswith("Services: stopped;")
 
 
 @sync
@@ -371,6 +417,91 @@ async def test_lock_table_lists_packages_with_via_and_filters() -> None:
         assert app.focused is table
 
 
+@pytest.mark.parametrize(("first", "then"), [("psy", "c"), ("d", "j")])
+def test_lock_columns_fit_the_rows_when_the_filter_keeps_them(
+    first: str, then: str
+) -> None:
+    """Typing on in the filter with the same rows matching keeps every column
+    as wide as its cells: psycopg-binary and envspec.toml stay whole (a
+    refill painted them at the headers' widths, "psycopg" and "env")."""
+
+    async def run() -> None:
+        app = EnvspecApp(FakeBackend())
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("2")
+            await settle(pilot)
+            table = app.query_one("#lock-table", DataTable)
+            await pilot.press("slash", *first)
+            await settle(pilot)
+            before = cells(table)
+            await pilot.press(then)
+            await settle(pilot)
+            assert cells(table) == before  # the same rows match
+            lines = painted(table)
+            for row in cells(table):
+                assert any(line.split() == " ".join(row).split() for line in lines), (
+                    row,
+                    lines,
+                )
+
+    asyncio.run(run())
+
+
+@sync
+async def test_escape_leaves_the_filter_then_clears_it() -> None:
+    """Esc in the filter goes back to the table keeping the text, so c then
+    previews; the footer shows Esc meanwhile; Esc on the table clears it."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.query_one("#lock-table", DataTable)
+        field = app.query_one("#lock-filter", Input)
+        await pilot.press("slash", *"psy")
+        await settle(pilot)
+        assert app.focused is field
+        footer = {k: b.binding.description for k, b in app.active_bindings.items()}
+        assert footer.get("escape") == "Leave filter"
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.focused is table and field.value == "psy"
+        assert table.row_count == 6
+        await pilot.press("c")
+        await settle(pilot)
+        assert field.value == "psy" and "plan_lock:" in backend.calls
+
+        footer = {k: b.binding.description for k, b in app.active_bindings.items()}
+        assert footer.get("escape") == "Clear filter"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert field.value == "" and table.row_count == 20
+        assert app.focused is table
+        assert "escape" not in app.active_bindings  # nothing left to clear
+
+
+@sync
+async def test_keys_typed_at_once_after_slash_or_esc_follow_the_focus() -> None:
+    """Keys that arrive in one burst with / go into the filter, and a c right
+    after Esc previews, instead of reaching the widget focused before."""
+    backend = FakeBackend()
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        for key in ("slash", "p", "s", "y"):
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await settle(pilot)
+        assert app.query_one("#lock-filter", Input).value == "psy"
+
+        for key in ("escape", "c"):
+            app.post_message(events.Key(key, None if key == "escape" else key))
+        await settle(pilot)
+        assert app.query_one("#lock-filter", Input).value == "psy"
+        assert "plan_lock:" in backend.calls
+
+
 @sync
 async def test_preview_shows_changes_and_writes_nothing() -> None:
     """Preview resolves and lists what a re-lock would change, without writing."""
@@ -624,7 +755,7 @@ async def test_start_stop_restart_one_and_all() -> None:
         await pilot.press("down", "s")
         await settle(pilot)
         assert cells(table)[1][:3] == ["db", "running", "healthy"]
-        assert cells(table)[0][1] == "absent"
+        assert cells(table)[0][1] == "stopped"
         for key in ("t", "r", "S", "T", "R"):
             await pilot.press(key)
             await settle(pilot)
@@ -635,6 +766,96 @@ async def test_start_stop_restart_one_and_all() -> None:
         assert acted == ["start:db", "stop:db", "restart:db", "start:all",
                          "stop:all", "restart:all"]
         assert [row[1] for row in cells(table)] == ["running", "running"]
+
+
+@sync
+async def test_remove_volumes_asks_first_and_says_the_data_is_deleted() -> None:
+    """D asks in a modal that says the data is deleted; no keeps the volumes,
+    yes takes the stack down with them."""
+    backend = FakeBackend()
+    backend.running = {"app": True, "db": True}
+    app = EnvspecApp(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        binding = app.active_bindings["D"].binding
+        assert binding.description == "Remove volumes"  # help, palette, tooltip
+        assert binding.group is not None and binding.group.description == "Stop"
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "deleted" in app.screen.body
+        await pilot.press("n")
+        await settle(pilot)
+        assert "remove_volumes" not in backend.calls and backend.volumes
+
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "remove_volumes" in backend.calls and not backend.volumes
+        assert "volumes are removed" in str(
+            app.query_one("#services-status", Label).render())
+        table = app.query_one("#services-table", DataTable)
+        assert [row[1] for row in cells(table)] == ["stopped", "stopped"]
+
+
+def test_rows_follow_the_engine_while_one_service_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While s runs, each change the engine reports shows at once: the db
+    starting, then healthy, before the start is done (the two-second timer
+    is out of the way here, so only the engine's events refresh the rows)."""
+    monkeypatch.setattr("tui.services.REFRESH_SECONDS", 3600.0)
+    backend = FakeBackend()
+    gate = backend.op_gate = threading.Event()
+
+    def db() -> list[str]:
+        return cells(app.query_one("#services-table", DataTable))[1][:3]
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("5")
+            await settle(pilot)
+            status = app.query_one("#services-status", Label)
+            await pilot.press("down", "s")
+            await until(pilot, "the start", lambda: "start:db" in backend.calls)
+            try:
+                backend.running["db"], backend.health["db"] = True, "starting"
+                backend.engine_changed()
+                await until(pilot, "db starting", lambda: db()[2] == "starting")
+                backend.health["db"] = "healthy"
+                backend.engine_changed()
+                await until(pilot, "db healthy", lambda: db()[2] == "healthy")
+                assert "Starting db…" in str(status.render())
+            finally:
+                gate.set()  # the start ends, whatever happened
+            await settle(pilot)
+            assert "Db started." in str(status.render())
+
+    app = EnvspecApp(backend)
+    asyncio.run(run())
+
+
+def test_a_refresh_slower_than_its_timer_still_shows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When reading the services takes longer than the refresh interval, each
+    read still finishes and shows, rather than being cancelled by the next."""
+    monkeypatch.setattr("tui.services.REFRESH_SECONDS", 0.05)
+    backend = FakeBackend()
+
+    async def run() -> None:
+        app = EnvspecApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("5")
+            table = app.query_one("#services-table", DataTable)
+            await until(pilot, "the rows", lambda: table.row_count == 2)
+            backend.services_delay = 0.3
+            backend.running["db"] = True
+            await until(pilot, "db running", lambda: cells(table)[1][1] == "running")
+
+    asyncio.run(run())
 
 
 @sync

@@ -27,7 +27,7 @@ from envspec.health import ServiceFailed
 from envspec.spec import load_spec
 from tui.app import EnvspecApp
 from tui.envspec_backend import EnvspecBackend
-from tui.models import BuildUpdate
+from tui.models import BuildUpdate, ServiceRow
 from tui.wizard import InitScreen
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
@@ -109,11 +109,61 @@ def test_start_then_restart_and_stop_one_service(
     backend.start(None)
     rows = {row.name: row for row in backend.services()}
     assert (rows["db"].state, rows["db"].health) == ("running", "healthy")
-    assert rows["db"].ports == "127.0.0.1:55432->5432"
+    assert rows["db"].ports == "127.0.0.1:55432 -> 5432/tcp"
 
     backend.restart("db")
     backend.stop("db")
     assert engine.compose_calls[-2:] == [["restart", "db"], ["stop", "db"]]
+
+
+def test_the_app_reads_as_its_url_and_a_stack_taken_down_as_stopped(
+    root: Path, engine: FakeEngine
+) -> None:
+    """Ports read as `envspec status` prints them, the app's as its URL; a
+    stack never started, or taken down, reads "stopped" with nothing more."""
+    engine.add_service("app", Phase(0.0), ports=[Port(8000, "tcp", "0.0.0.0", 8000)])
+    backend = EnvspecBackend(root, engine)
+    stopped = [ServiceRow(name, "stopped", "", "", "-") for name in ("app", "db")]
+    assert backend.services() == stopped
+
+    engine.compose(None, "bookshelf", ["up", "--detach"])
+    engine.now += 5
+    rows = {row.name: row for row in backend.services()}
+    assert (rows["app"].ports, rows["app"].url) == ("http://127.0.0.1:8000/",) * 2
+    assert (rows["db"].ports, rows["db"].url) == ("127.0.0.1:55432 -> 5432/tcp", "")
+
+    backend.stop(None)
+    assert backend.services() == stopped
+
+
+def test_remove_volumes_takes_the_stack_down_with_them(
+    root: Path, engine: FakeEngine
+) -> None:
+    """Removing the volumes is `envspec down --volumes`: compose down with them."""
+    EnvspecBackend(root, engine).remove_volumes()
+    assert engine.compose_calls == [["down", "--remove-orphans", "--volumes"]]
+
+
+def test_watching_the_services_reports_each_change_until_stopped(
+    root: Path, engine: FakeEngine
+) -> None:
+    """The watch calls back after each of the engine's waits, and ends when told."""
+    stop = threading.Event()
+    seen: list[float] = []
+
+    def changed() -> None:
+        seen.append(engine.now)
+        if len(seen) == 3:
+            stop.set()
+
+    engine.compose(None, "bookshelf", ["up", "--detach"])
+    watcher = threading.Thread(
+        target=EnvspecBackend(root, engine).watch_services, args=(changed, stop)
+    )
+    watcher.start()
+    watcher.join(timeout=10)
+    assert not watcher.is_alive()
+    assert len(seen) == 3 and seen[0] < seen[-1]  # the fake clock moved on
 
 
 def test_a_stopped_service_shows_no_health(root: Path, engine: FakeEngine) -> None:

@@ -70,10 +70,20 @@ def check(
 @pytest.mark.parametrize("size", SIZES)
 def test_overview(snap_compare: Snap, size: tuple[int, int]) -> None:
     """The overview tab: bookshelf in /work/bookshelf, two interpreters with
-    their exact Pythons and 10 packages each, the db service on postgres:17,
-    the lock fresh (green), compose.yaml out of date (amber) and the engine
-    reachable (green); the footer lists the app's keys."""
+    their exact Pythons and 10 packages each, the services "stopped; press
+    5, then S, to start them" over the app on python:3.13-slim and the db on
+    postgres:17, the lock fresh (green), compose.yaml out of date (amber)
+    and the engine reachable (green); the footer lists the app's keys."""
     check(snap_compare, app_on(), size, driven())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_overview_stack_running(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The overview once the stack is up: in green, "Services: running; the
+    app is at http://127.0.0.1:8000/", the app running and the db "running,
+    healthy" at the end of their lines; the engine's section still fits at
+    24 rows."""
+    check(snap_compare, app_on(), size, driven("5", "S", "1"))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -85,6 +95,16 @@ def test_lock_with_planned_changes(snap_compare: Snap, size: tuple[int, int]) ->
     changes" with celery added to both interpreters; the footer's keys fit."""
     backend = FakeBackend(Path("/work/bookshelf"), stale=True)
     check(snap_compare, app_on(backend), size, driven("2", "c"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lock_filtering(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """The lock filter holding "psyc": six rows (psycopg, psycopg-binary and
+    typing-extensions for each interpreter), every column as wide as its
+    widest cell, so psycopg-binary, typing-extensions and their origins show
+    whole; the footer, while the filter has focus, offers "esc Leave filter"
+    and ^r Refresh, none of the letter keys the field takes."""
+    check(snap_compare, app_on(), size, driven("2", "slash", *"psyc"))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -142,10 +162,13 @@ async def _follow_db_logs(pilot: Pilot[None]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_services_running_with_logs(snap_compare: Snap, size: tuple[int, int]) -> None:
-    """The services tab after start all: app and db running, db healthy, their
-    ports, images current; "The stack is up: every service is ready." under
-    the table; the db row selected and its two log lines followed in the
-    panel below, titled "Logs of db (following; f stops)"."""
+    """The services tab after start all: app and db running, db healthy, the
+    app's port as http://127.0.0.1:8000/ and the db's as "127.0.0.1:55432 ->
+    5432/tcp", images current; "The stack is up: every service is ready."
+    under the table; the db row selected and its two log lines followed in
+    the panel below, titled "Logs of db (following; f stops)"; the footer
+    shows "t T D Stop" (D takes the volumes too) and still ends with q Quit
+    at 80 columns."""
     app = app_on()
 
     async def steps(pilot: Pilot[None]) -> None:
@@ -161,7 +184,7 @@ def test_services_running_with_logs(snap_compare: Snap, size: tuple[int, int]) -
 def test_services_error_toast(snap_compare: Snap, size: tuple[int, int]) -> None:
     """A start that fails shows a red toast titled "Engine unreachable" with
     the sentence "cannot reach the Docker Engine" and the hint under it; the
-    line under the table repeats it in red; both services stay absent."""
+    line under the table repeats it in red; both services stay "stopped"."""
     backend = FakeBackend(Path("/work/bookshelf"))
     backend.fail["start:all"] = EngineError(
         "cannot reach the Docker Engine at unix:///var/run/docker.sock",
@@ -169,6 +192,17 @@ def test_services_error_toast(snap_compare: Snap, size: tuple[int, int]) -> None
         title="Engine unreachable",
     )
     check(snap_compare, app_on(backend), size, driven("5", "S"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_services_remove_volumes_modal(
+    snap_compare: Snap, size: tuple[int, int]
+) -> None:
+    """D on the services tab asks first: a red-bordered dialog titled "Remove
+    the stack's volumes and delete its data?" says every service stops and
+    the data in the volumes is deleted for good, that T keeps it, and offers
+    a red Remove (y) and Cancel (n)."""
+    check(snap_compare, app_on(), size, driven("5", "D"))
 
 
 @pytest.mark.parametrize("size", SIZES)

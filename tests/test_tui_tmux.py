@@ -112,8 +112,11 @@ def terminal(bookshelf: SampleCopy) -> Iterator[Terminal]:
 def test_start_and_stop_the_stack_from_the_services_tab(
     bookshelf: SampleCopy, terminal: Terminal
 ) -> None:
-    """In a real terminal, S starts the sample until its db is healthy; T stops it."""
-    root, project, _ = bookshelf
+    """In a real terminal, S starts the sample until its db is healthy, the app
+    reads as its URL on the services tab and the overview; T stops it, and D
+    takes it down with its volumes."""
+    root, project, port = bookshelf
+    url = f"http://127.0.0.1:{port}/"
     label = f"label=com.docker.compose.project={project}"
 
     screen = terminal.wait_for(
@@ -123,7 +126,7 @@ def test_start_and_stop_the_stack_from_the_services_tab(
 
     terminal.keys("5")
     terminal.wait_for(
-        "the services table", lambda s: service_row(s, "db")[1:2] == ["absent"]
+        "the services table", lambda s: service_row(s, "db")[1:2] == ["stopped"]
     )
 
     terminal.keys("S")
@@ -138,15 +141,35 @@ def test_start_and_stop_the_stack_from_the_services_tab(
     terminal.wait_for(
         "the start's outcome", lambda s: "The stack is up: every service is ready." in s
     )
-    assert service_row(terminal.screen(), "app")[1:2] == ["running"]
+    app = service_row(terminal.screen(), "app")
+    assert app[1:2] == ["running"] and url in app
+
+    terminal.keys("1")
+    terminal.wait_for(
+        "the overview's running stack",
+        lambda s: f"Services: running; the app is at {url}" in s,
+    )
+    terminal.keys("5")
+    terminal.wait_for("the services tab again", lambda s: "Service  State" in s)
 
     terminal.keys("T")
     terminal.wait_for("the stop's outcome", lambda s: "The stack stopped." in s)
     terminal.wait_for(
-        "both services gone",
-        lambda s: service_row(s, "db")[1:2] == service_row(s, "app")[1:2] == ["absent"],
-    )
+        "both services stopped",
+        lambda s: service_row(s, "db")[1:] == service_row(s, "app")[1:] == [
+            "stopped", "-", "-", "-"],
+    )  # fmt: skip
     assert docker("ps", "-a", "-q", "--filter", label).split() == []
+    assert docker("volume", "ls", "-q", "--filter", label).split() != []
+
+    terminal.keys("D")
+    terminal.wait_for("the volumes' modal", lambda s: "delete its data?" in s)
+    terminal.keys("y")
+    terminal.wait_for(
+        "the volumes removed",
+        lambda s: "The stack stopped; its volumes are removed" in s,
+    )
+    assert docker("volume", "ls", "-q", "--filter", label).split() == []
 
     terminal.keys("q")
     terminal.wait_for("the app's exit", lambda s: "envspec-exited-0" in s)

@@ -28,6 +28,10 @@ class Action:
     show: bool = True  # shown in the footer
     footer: str = ""  # a shorter title for the footer; "" uses the title
     group: str = ""  # keys of one group share one label in the footer
+    # Handled before the key reaches the focused widget, so that the keys
+    # typed right after it (a burst from a fast typist, a paste, tmux) go
+    # where it moves the focus; for keys that move it.
+    priority: bool = False
 
 
 TABS = (
@@ -42,8 +46,13 @@ INIT = "init"
 INIT_TITLE = "New spec"
 
 
-def _one_and_all(key: str, verb: str, action: str) -> tuple[Action, Action]:
-    """A service verb: the key acts on the selected service, shifted on all."""
+def _one_and_all(
+    key: str, verb: str, action: str, more: str = ""
+) -> tuple[Action, Action]:
+    """A service verb: the key acts on the selected service, shifted on all.
+
+    ``more`` is said of the whole stack's action, after its sentence.
+    """
     return (
         Action(
             key,
@@ -56,7 +65,7 @@ def _one_and_all(key: str, verb: str, action: str) -> tuple[Action, Action]:
         Action(
             key.upper(),
             f"{verb} all",
-            f"{verb} the whole stack.",
+            f"{verb} the whole stack.{more}",
             "services",
             f"{action}_all",
             group=verb,
@@ -91,6 +100,22 @@ ACTIONS: tuple[Action, ...] = (
         "Filter the locked packages by name or by what pulled them in.",
         "lock",
         "focus_filter",
+        priority=True,
+    ),
+    Action(
+        "escape",
+        "Leave filter",
+        "Go from the filter back to the table; the filter text stays.",
+        "lock",
+        "leave_filter",
+        priority=True,
+    ),
+    Action(
+        "escape",
+        "Clear filter",
+        "Clear the filter text, so that the table lists every package again.",
+        "lock",
+        "clear_filter",
     ),
     Action(
         "c",
@@ -154,7 +179,19 @@ ACTIONS: tuple[Action, ...] = (
         footer="Cancel",
     ),
     *_one_and_all("s", "Start", "start"),
-    *_one_and_all("t", "Stop", "stop"),
+    *_one_and_all("t", "Stop", "stop", " Its data is kept (D removes it)."),
+    # Taking the stack down with its data is a way to stop it: its key
+    # shares the stop keys' label in the footer, which has no room at 80
+    # columns for one more; the help and the palette name it in full.
+    Action(
+        "D",
+        "Remove volumes",
+        "Stop the stack and remove its volumes, deleting the services' data "
+        "(as `envspec down --volumes`), after asking.",
+        "services",
+        "remove_volumes",
+        group="Stop",
+    ),
     *_one_and_all("r", "Restart", "restart"),
     Action(
         "f",
@@ -208,6 +245,7 @@ def bindings_for(tab: str) -> list[BindingType]:
             show=a.show,
             tooltip=a.help,
             group=Binding.Group(a.group) if a.group else None,
+            priority=a.priority,
         )
         for a in ACTIONS
         if a.tab == tab
@@ -216,7 +254,7 @@ def bindings_for(tab: str) -> list[BindingType]:
 
 def key_label(action: Action) -> str:
     """A key as a person reads it."""
-    names = {"question_mark": "?", "slash": "/", "ctrl+r": "^r"}
+    names = {"question_mark": "?", "slash": "/", "ctrl+r": "^r", "escape": "Esc"}
     return names.get(action.key, action.key)
 
 

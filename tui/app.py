@@ -44,7 +44,7 @@ _AFFECTS = {
     "lock": ("overview", "lock", "files", "services"),
     "files": ("overview", "files"),
     "images": ("services",),
-    "services": ("services",),
+    "services": ("overview", "services"),
 }
 
 

@@ -91,6 +91,18 @@ class Backend(Protocol):
     def restart(self, service: str | None = None) -> None:
         """Restart one service, or the whole stack (None)."""
 
+    def remove_volumes(self) -> None:
+        """Stop the stack and delete its data volumes (`envspec down --volumes`)."""
+
+    def watch_services(
+        self, changed: Callable[[], None], stop: threading.Event
+    ) -> None:
+        """Call ``changed`` as the stack's containers change, until ``stop`` is set.
+
+        The engine's events (a container started, a health check passed)
+        end each wait early; ``changed`` is called at least once a second.
+        """
+
     def follow_logs(
         self, service: str, line: Callable[[str], None], stop: threading.Event
     ) -> None:

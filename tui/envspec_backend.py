@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 LOG_TAIL = 200  # log lines shown when following a service starts
 START_TIMEOUT = 300.0  # seconds for the stack to start and become healthy
 LOG_POLL_SECONDS = 1.0
+WATCH_SECONDS = 1.0  # longest wait for an engine event while watching services
+WATCH_GAP_SECONDS = 0.2  # shortest time between two changes reported
 
 
 class EnvspecBackend:
@@ -319,22 +321,43 @@ class EnvspecBackend:
     # -- services
 
     def services(self) -> list[ServiceRow]:
-        from envspec import stack
+        from envspec import stack, status
 
         project = stack.load_project(self._spec())
         rows = []
         for st in stack.status(project, self.engine):
-            ports = ", ".join(
-                f"{p['host_ip'] or '0.0.0.0'}:{p['host_port']}->{p['container_port']}"
-                for p in st.ports
-            )
-            image = "-"  # absent, or envspec cannot tell
-            if st.state != "absent" and st.matches_lock is not None:
+            if st.state == "absent":
+                # No container: never started, or taken down. `envspec status`
+                # calls that "not running"; the table says "stopped".
+                rows.append(ServiceRow(st.service, "stopped", "", "", "-"))
+                continue
+            ports = ", ".join(status.reach(p) for p in st.ports)
+            image = "-"  # envspec cannot tell
+            if st.matches_lock is not None:
                 image = "current" if st.matches_lock else "stale"
+            running = st.state == "running"
             # A stopped container keeps its last health; it says nothing now.
-            health = (st.health or "") if st.state == "running" else ""
-            rows.append(ServiceRow(st.service, st.state, health, ports, image, st.note))
+            health = (st.health or "") if running else ""
+            urls = [p["url"] for p in st.ports if p["url"].startswith("http")]
+            url = urls[0] if urls and running else ""
+            rows.append(
+                ServiceRow(st.service, st.state, health, ports, image, st.note, url)
+            )
         return rows
+
+    def watch_services(
+        self, changed: Callable[[], None], stop: threading.Event
+    ) -> None:
+        spec = self._spec()
+        engine = self.engine
+        while not stop.is_set():
+            engine.wait_for_change(spec.name, WATCH_SECONDS)
+            if stop.is_set():
+                return
+            changed()
+            # A burst of events (a health check runs an exec each time) is
+            # read as one change; the fake engine's waits return at once.
+            stop.wait(WATCH_GAP_SECONDS)
 
     def start(self, service: str | None = None) -> None:
         """Start one service; or the stack as `envspec up` does, until healthy.
@@ -394,6 +417,18 @@ class EnvspecBackend:
             return
         self._compose(
             stack.usable_compose_file(spec), spec.name, ["stop", service], "stop"
+        )
+
+    def remove_volumes(self) -> None:
+        from envspec import stack
+
+        spec = self._spec()
+        stack.down(
+            spec.name,
+            stack.usable_compose_file(spec),
+            self.engine,
+            volumes=True,
+            report=lambda _text: None,
         )
 
     def restart(self, service: str | None = None) -> None:

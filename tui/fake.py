@@ -4,7 +4,13 @@
 interpreters, a postgres service, a lock, three generated files, and a stack
 that starts and stops instantly. It records each call in ``calls`` so tests
 can check what an action did, and ``fail`` makes a named method raise a given
-envspec error. Nothing here sleeps except a build told to wait on ``gate``.
+envspec error. Nothing here sleeps except a build told to wait on ``gate``,
+a start, stop or restart told to wait on ``op_gate``, and reading the
+services when ``services_delay`` says so.
+
+The engine's events are played by the test: it changes ``running`` or
+``health`` and calls :meth:`FakeBackend.engine_changed`, which wakes
+:meth:`FakeBackend.watch_services`.
 
 With ``spec=False`` the folder has no envspec.toml yet: every method but the
 engine's raises envspec's "No spec" error until :meth:`FakeBackend.write_spec`
@@ -156,6 +162,11 @@ class FakeBackend:
         }
         self.files_written = False
         self.running: dict[str, bool] = {"app": False, "db": False}
+        self.health: dict[str, str] = {"db": "healthy"}  # while it runs
+        self.volumes = True  # the db's data volume is there
+        self.op_gate: threading.Event | None = None  # start/stop/restart wait
+        self.services_delay = 0.0  # seconds each services() call takes
+        self._changed = threading.Event()
 
     # -- helpers
 
@@ -348,36 +359,67 @@ class FakeBackend:
 
     def services(self) -> list[ServiceRow]:
         self._call("services")
+        if self.services_delay:
+            threading.Event().wait(self.services_delay)
         rows = []
         for name, up in self.running.items():
-            ports = "127.0.0.1:8000->8000" if name == "app" else "127.0.0.1:55432->5432"
+            if not up:
+                rows.append(ServiceRow(name, "stopped", "", "", "-"))
+                continue
+            app = name == "app"
             rows.append(
                 ServiceRow(
                     name,
-                    "running" if up else "absent",
-                    ("healthy" if up else "") if name == "db" else "",
-                    ports if up else "",
+                    "running",
+                    self.health.get(name, ""),
+                    "http://127.0.0.1:8000/" if app else "127.0.0.1:55432 -> 5432/tcp",
                     "current",
+                    url="http://127.0.0.1:8000/" if app else "",
                 )
             )
         return rows
 
     def start(self, service: str | None = None) -> None:
         self._call(f"start:{service or 'all'}")
+        self._wait_gate()
         self._set(service, True)
 
     def stop(self, service: str | None = None) -> None:
         self._call(f"stop:{service or 'all'}")
+        self._wait_gate()
         self._set(service, False)
 
     def restart(self, service: str | None = None) -> None:
         self._call(f"restart:{service or 'all'}")
+        self._wait_gate()
         self._set(service, True)
+
+    def remove_volumes(self) -> None:
+        self._call("remove_volumes")
+        self._set(None, False)
+        self.volumes = False
+
+    def _wait_gate(self) -> None:
+        if self.op_gate is not None:
+            self.op_gate.wait()
 
     def _set(self, service: str | None, up: bool) -> None:
         for name in self.running:
             if service in (None, name):
                 self.running[name] = up
+
+    def engine_changed(self) -> None:
+        """Play an engine event: a watcher calls its ``changed`` once more."""
+        self._changed.set()
+
+    def watch_services(
+        self, changed: Callable[[], None], stop: threading.Event
+    ) -> None:
+        self._call("watch_services")
+        while not stop.is_set():
+            if self._changed.wait(0.01):
+                self._changed.clear()
+                changed()
 
     def follow_logs(
         self, service: str, line: Callable[[str], None], stop: threading.Event

@@ -148,10 +148,20 @@ class LockPane(Pane):
     @on(Input.Changed, "#lock-filter")
     def _filter(self) -> None:
         self._fill()
+        self.refresh_bindings()  # Esc clears a filter that has text
 
     @on(Input.Submitted, "#lock-filter")
     def _done_filtering(self) -> None:
         self.query_one("#lock-table").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool:
+        # Esc leaves the filter, then clears it; only one of them is offered.
+        field = self.query_one("#lock-filter", Input)
+        if action in ("leave_filter", "focus_filter"):
+            return field.has_focus == (action == "leave_filter")
+        if action == "clear_filter":
+            return bool(field.value) and not field.has_focus
+        return True
 
     def selected(self) -> LockRow | None:
         table = self.query_one("#lock-table", Table)
@@ -163,7 +173,14 @@ class LockPane(Pane):
     # -- actions
 
     def action_focus_filter(self) -> None:
-        self.query_one("#lock-filter", Input).focus()
+        # At once, so that a letter typed right after the slash is filtered.
+        self.screen.set_focus(self.query_one("#lock-filter", Input))
+
+    def action_leave_filter(self) -> None:
+        self.screen.set_focus(self.query_one("#lock-table"))
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#lock-filter", Input).value = ""
 
     def action_preview(self) -> None:
         self.plan("", write=False)

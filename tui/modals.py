@@ -22,19 +22,26 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, title: str, body: str, confirm: str = "Write") -> None:
+    def __init__(
+        self, title: str, body: str, confirm: str = "Write", danger: bool = False
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.confirm = confirm
+        self.danger = danger  # the change deletes something for good
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(id="dialog", classes="-danger" if self.danger else ""):
             yield Label(self.title_text, id="dialog-title", markup=False)
             with VerticalScroll(id="dialog-body"):
                 yield Static(self.body, markup=False, id="dialog-text")
             with Horizontal(id="dialog-buttons"):
-                yield Button(f"{self.confirm} (y)", variant="primary", id="yes")
+                yield Button(
+                    f"{self.confirm} (y)",
+                    variant="error" if self.danger else "primary",
+                    id="yes",
+                )
                 yield Button("Cancel (n)", id="no")
 
     @on(Button.Pressed)

@@ -146,11 +146,12 @@ class BuildUpdate:
 @dataclass(frozen=True)
 class ServiceRow:
     name: str
-    state: str  # running, exited, ..., or "absent"
+    state: str  # running, exited, ..., or "stopped" (no container)
     health: str  # healthy, starting, unhealthy, or "" without a check
-    ports: str  # "127.0.0.1:5432->5432"
+    ports: str  # "http://127.0.0.1:8000/", "127.0.0.1:55432 -> 5432/tcp"
     image: str  # "current", "stale", "missing" (against the lock)
     detail: str = ""  # the last health check's output, or the exit code
+    url: str = ""  # where a person opens it: the app's address while it runs
 
 
 @dataclass(frozen=True)

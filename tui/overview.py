@@ -1,4 +1,9 @@
-"""The overview tab: the project at a glance, and what is out of date."""
+"""The overview tab: the project at a glance, and what is out of date.
+
+Its services section also says whether the stack runs, each service's state
+and the app's address; while the tab is on screen that part refreshes every
+two seconds, like the services tab, so a stack started elsewhere shows.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from envspec.errors import EnvspecError
-from tui.models import EngineState, Overview
+from tui.models import EngineState, Overview, ServiceRow
 from tui.pane import Pane
 
 FILES_LISTED = 4  # pending generated files named here; the Files tab has all
+REFRESH_SECONDS = 2.0  # how often the stack's state is read while shown
 
 _LOCK_WORDS = {
     "fresh": "fresh: it matches the spec",
@@ -26,6 +32,12 @@ _LOCK_WORDS = {
 
 class OverviewPane(Pane):
     """Project, interpreters, services, and the state of lock, files, engine."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.overview: Overview | None = None
+        self.stack: list[ServiceRow] | None = None  # None: not read (yet)
+        self.stack_error = ""  # why the stack's state could not be read
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -42,10 +54,24 @@ class OverviewPane(Pane):
 
     def on_mount(self) -> None:
         self.reload()
+        self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        if self.is_on_screen and not self.app.screen.is_modal:
+            self.load_once("overview-stack", self._load_stack)
 
     def reload(self) -> None:
         self.load_overview()
         self.check_engine()
+        self.load_once("overview-stack", self._load_stack)
+
+    async def _load_stack(self) -> None:
+        try:
+            self.stack = await asyncio.to_thread(self.backend.services)
+            self.stack_error = ""
+        except EnvspecError as exc:
+            self.stack, self.stack_error = None, exc.title
+        self._show_services()
 
     @work(exclusive=True, group="overview")
     async def load_overview(self) -> None:
@@ -79,12 +105,8 @@ class OverviewPane(Pane):
             )
         self.query_one("#ov-interpreters", Static).update("\n".join(lines))
 
-        lines = ["Services"]
-        for svc in overview.services:
-            lines.append(f"  {svc.name:<10} {svc.kind:<12} {svc.image}")
-        if not overview.services:
-            lines.append("  none")
-        self.query_one("#ov-services", Static).update("\n".join(lines))
+        self.overview = overview
+        self._show_services()
 
         lock = overview.lock
         lines = [f"Lock: {_LOCK_WORDS.get(lock.status, lock.status)}"]
@@ -106,6 +128,53 @@ class OverviewPane(Pane):
             details[FILES_LISTED - 1 :] = [f"… and {rest} more on the Files tab"]
         lines = [head, *(f"  {detail}" for detail in details)]
         self._state("#ov-files", "\n".join(lines), bool(files.current))
+
+    def _show_services(self) -> None:
+        """The app and the spec's services, and whether and how each runs."""
+        overview = self.overview
+        if overview is None:
+            return
+        rows = {row.name: row for row in self.stack or ()}
+        listed = [(svc.name, svc.kind, svc.image) for svc in overview.services]
+        # The app's services are the ones the spec does not list; the first
+        # interpreter's image runs the app.
+        base = overview.interpreters[0].image if overview.interpreters else ""
+        named = {name for name, _, _ in listed}
+        apps = [(name, "app", base) for name in rows if name not in named]
+
+        running = [row for row in rows.values() if row.state == "running"]
+        stopped = all(row.state == "stopped" for row in rows.values())
+        url = next((row.url for row in running if row.url), "")
+        if self.stack is None and self.stack_error:
+            head = f"Services: cannot tell whether they run ({self.stack_error})"
+        elif self.stack is None:
+            head = "Services: reading their state…"
+        elif stopped:
+            head = "Services: stopped; press 5, then S, to start them"
+        else:
+            count = f"{len(running)} of {len(rows)} running"
+            head = "Services: " + ("running" if len(running) == len(rows) else count)
+            head += f"; the app is at {url}" if url else ""
+
+        lines = [head]
+        for name, kind, image in apps + listed:
+            row = rows.get(name)
+            state = ""
+            if row is not None and not stopped:
+                state = f"{row.state}, {row.health}" if row.health else row.state
+            lines.append(f"  {name:<10} {kind:<12} {image:<24} {state}".rstrip())
+        if not lines[1:]:
+            lines.append("  none")
+
+        widget = self.query_one("#ov-services", Static)
+        widget.update("\n".join(lines))
+        ready = all(
+            row.state == "running" and row.health in ("", "healthy")
+            for row in rows.values()
+        )
+        up = self.stack is not None and not stopped  # some service has a container
+        widget.set_class(up and ready, "-ok")
+        widget.set_class(up and not ready, "-bad")
 
     def show_engine(self, state: EngineState) -> None:
         word = "reachable" if state.reachable else "unreachable"

@@ -8,7 +8,8 @@ short title and its sentence, the hint on a second line.
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, cast
 
 from textual.containers import Vertical
 from textual.message import Message
@@ -58,6 +59,11 @@ class Pane(Vertical):
 
     FOCUS = ""  # the widget that takes focus when the tab opens; "" the first
 
+    def __init__(self, *children: Any, **kwargs: Any) -> None:
+        super().__init__(*children, **kwargs)
+        self._loading: set[str] = set()  # groups of load_once with a worker
+        self._again: set[str] = set()  # ... asked for again while it runs
+
     @property
     def backend(self) -> Backend:
         return cast(_HasBackend, self.app).backend
@@ -79,6 +85,30 @@ class Pane(Vertical):
     def reload(self) -> None:
         """Fetch this pane's data again (in a worker)."""
         raise NotImplementedError
+
+    def load_once(self, group: str, load: Callable[[], Awaitable[None]]) -> None:
+        """Run ``load`` in a worker of ``group``, never two at a time.
+
+        A call made while one runs does not cancel it, as an exclusive
+        worker would: a refresh timer faster than the engine's answers then
+        never let one finish, and the table kept its old rows. It makes the
+        running one load once more when it is done.
+        """
+        if group in self._loading:
+            self._again.add(group)
+            return
+        self._loading.add(group)
+        self.run_worker(self._load_loop(group, load), group=group)
+
+    async def _load_loop(self, group: str, load: Callable[[], Awaitable[None]]) -> None:
+        try:
+            while True:
+                self._again.discard(group)
+                await load()
+                if group not in self._again:
+                    return
+        finally:
+            self._loading.discard(group)
 
     def focus_first(self) -> None:
         """Give focus to the pane's main widget, before the next key is read.

@@ -1,15 +1,18 @@
 """The services tab: state, health, ports and image of each service.
 
-Starting, stopping and restarting run in workers; while the tab is on
-screen its table refreshes every two seconds, so a database turning healthy
-shows without a key press. Following a service's logs streams them into the
-log panel from a thread until the user stops it or picks another service.
+Starting, stopping and restarting run in workers. While one runs, a thread
+watches the engine's events and the table refreshes on each, so a database
+turning healthy shows as the engine reports it, not when the start is done;
+besides, while the tab is on screen, the table refreshes every two seconds.
+Following a service's logs streams them into the log panel from a thread
+until the user stops it or picks another service.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +21,7 @@ from textual.widgets import Label, RichLog
 
 from envspec.errors import EnvspecError
 from tui.actions import bindings_for
+from tui.modals import ConfirmScreen
 from tui.models import ServiceRow
 from tui.pane import Pane
 from tui.table import Table
@@ -25,6 +29,14 @@ from tui.table import Table
 REFRESH_SECONDS = 2.0
 _COLUMNS = ("Service", "State", "Health", "Ports", "Image", "Detail")
 _HINT = "S starts the stack, s the selected service; f follows its logs."
+_DOING = {"start": "Starting", "stop": "Stopping", "restart": "Restarting"}
+_DONE = {"start": "started", "stop": "stopped", "restart": "restarted"}
+_REMOVE_VOLUMES = (
+    "Every service stops and the stack's volumes are removed: the data kept "
+    "in them, such as a database's tables and rows, is deleted for good, "
+    "and the next start begins without it.\n\n"
+    "T stops the stack and keeps the data."
+)
 
 
 class ServicesPane(Pane):
@@ -40,6 +52,9 @@ class ServicesPane(Pane):
             super().__init__()
             self.service = service
             self.line = line
+
+    class EngineChanged(Message):
+        """The engine reported a change to the stack, sent from a thread."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -70,10 +85,9 @@ class ServicesPane(Pane):
             self.reload()
 
     def reload(self) -> None:
-        self.load_services()
+        self.load_once("services", self._load_services)
 
-    @work(exclusive=True, group="services")
-    async def load_services(self) -> None:
+    async def _load_services(self) -> None:
         status = self.query_one("#services-status", Label)
         try:
             rows = await asyncio.to_thread(self.backend.services)
@@ -146,28 +160,75 @@ class ServicesPane(Pane):
     async def operate(self, verb: str, service: str | None) -> None:
         """Start, stop or restart one service or the stack, in a thread."""
         what = service or "the stack"
-        doing = {"start": "Starting", "stop": "Stopping", "restart": "Restarting"}
-        status = self.query_one("#services-status", Label)
-        status.remove_class("-error")
-        status.update(f"{doing[verb]} {what}…")
         method = {
             "start": self.backend.start,
             "stop": self.backend.stop,
             "restart": self.backend.restart,
         }[verb]
+        if verb == "start" and service is None:
+            done = "The stack is up: every service is ready."
+        else:
+            done = f"{what[:1].upper()}{what[1:]} {_DONE[verb]}."
+        await self._carry_out(f"{_DOING[verb]} {what}…", lambda: method(service), done)
+
+    def action_remove_volumes(self) -> None:
+        self.remove_volumes()
+
+    @work(group="services-op")
+    async def remove_volumes(self) -> None:
+        """Ask, then take the stack down with its volumes, in a thread."""
+        confirm = ConfirmScreen(
+            "Remove the stack's volumes and delete its data?",
+            _REMOVE_VOLUMES,
+            confirm="Remove",
+            danger=True,
+        )
+        if not await self.app.push_screen_wait(confirm):
+            return
+        await self._carry_out(
+            "Stopping the stack and removing its volumes…",
+            self.backend.remove_volumes,
+            "The stack stopped; its volumes are removed and their data deleted.",
+        )
+
+    async def _carry_out(self, doing: str, call: Callable[[], None], done: str) -> None:
+        """Run ``call`` in a thread, the rows following the engine meanwhile."""
+        status = self.query_one("#services-status", Label)
+        status.remove_class("-error")
+        status.update(doing)
+        stop = threading.Event()
+        self.follow_engine(stop)
         try:
-            await asyncio.to_thread(method, service)
+            await asyncio.to_thread(call)
         except EnvspecError as exc:
             status.update(f"{exc.title}: {exc.message.splitlines()[0]}")
             status.add_class("-error")
             self.report(exc)
         else:
-            done = {"start": "started", "stop": "stopped", "restart": "restarted"}
-            if verb == "start" and service is None:
-                status.update("The stack is up: every service is ready.")
-            else:
-                status.update(f"{what[:1].upper()}{what[1:]} {done[verb]}.")
+            status.update(done)
             self.post_message(Pane.Changed("services"))
+        finally:
+            stop.set()
+        self.reload()
+
+    @work(thread=True, group="services-watch")
+    def follow_engine(self, stop: threading.Event) -> None:
+        """Refresh the rows on each of the engine's changes until ``stop`` is set.
+
+        An engine that cannot be watched ends the watch: the timer's
+        refreshes go on, and the operation reports the engine's error.
+        """
+
+        def changed() -> None:
+            self.post_message(self.EngineChanged())
+
+        try:
+            self.backend.watch_services(changed, stop)
+        except EnvspecError:
+            return
+
+    @on(EngineChanged)
+    def _engine_changed(self) -> None:
         self.reload()
 
     def action_follow(self) -> None:
