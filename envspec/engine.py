@@ -270,8 +270,12 @@ class DockerEngine:
     def containers(self, project: str) -> list[Container]:
         found = self._call(
             f"list the containers of {project}",
+            # A container removed while the list is read (a `down` running
+            # meanwhile) is left out rather than failing the whole list.
             lambda: self._client.containers.list(
-                all=True, filters={"label": f"{PROJECT_LABEL}={project}"}
+                all=True,
+                filters={"label": f"{PROJECT_LABEL}={project}"},
+                ignore_removed=True,
             ),
         )
         return sorted(
