@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from envspec import seen
 from envspec.errors import InputError
 from envspec.lockfile import Lock, LockedImage, LockedInterpreter, LockedPackage
 from envspec.spec import DEFAULT_PYTHON_IMAGE, Spec, diff_meaning, meaning_digest
@@ -132,12 +133,38 @@ def make_lock(
     # first use is not thread-safe (a racing thread can see EXE as None).
     resolve.uv_binary()
     problems: list[InputError] = []  # every image problem, reported together
-    with ThreadPoolExecutor(max_workers=len(py.versions) + 1) as pool:
+    # A guess at each image's exact Python lets uv start before the engine
+    # answers; a guess is used only if the pinned image proves it right.
+    guesses = _guesses(spec, previous)
+    with ThreadPoolExecutor(max_workers=2 * len(py.versions) + 1) as pool:
         # The uv wheel does not depend on the exact Python, so its pin starts
         # at once and overlaps the image lookups below.
         installer = pool.submit(
             _installer, indexes, py.versions[0], platforms, previous, options, progress
         )
+
+        def request_for(version: str) -> resolve.Request:
+            return resolve.Request(
+                requirements=py.packages,
+                indexes=indexes,
+                preferences={} if options.upgrade else _pins(previous, version),
+                upgrade_packages=options.upgrade_packages,
+            )
+
+        locked = previous.interpreters if previous else ()
+        early: dict[str, tuple[str, Future[tuple[LockedPackage, ...]]]] = {}
+        for version in py.versions:
+            guess = guesses.get(version)
+            kept = next((i for i in locked if i.version == version), None)
+            if guess is None or (same_python and kept is not None):
+                continue  # nothing to go on, or likely no uv run at all
+            progress(f"resolving packages for Python {guess} on {', '.join(platforms)}")
+            early[version] = (
+                guess,
+                pool.submit(
+                    resolve.resolve, request_for(version), version, guess, platforms
+                ),
+            )
 
         # Each interpreter's resolution starts as soon as its image is pinned:
         # the exact Python inside the image decides what uv resolves for.
@@ -145,7 +172,6 @@ def make_lock(
         resolving: list[Future[tuple[LockedPackage, ...]]] = []
         for version in py.versions:
             image = py.image_for(version)
-            locked = previous.interpreters if previous else ()
             old = next((i for i in locked if i.image == image), None)
             try:
                 custom = py.image != DEFAULT_PYTHON_IMAGE
@@ -170,15 +196,18 @@ def make_lock(
                 progress(f"Python {exact}: the packages' inputs are unchanged")
                 resolving.append(_done(kept.packages))
                 continue
+            guess, started = early.pop(version, (None, None))
+            if started is not None and guess == exact:
+                resolving.append(started)
+                continue
+            if started is not None:
+                started.cancel()  # a wrong guess: its result, if any, is dropped
+                log.info("image holds Python %s, not %s as last seen", exact, guess)
             progress(f"resolving packages for Python {exact} on {', '.join(platforms)}")
-            request = resolve.Request(
-                requirements=py.packages,
-                indexes=indexes,
-                preferences={} if options.upgrade else _pins(previous, version),
-                upgrade_packages=options.upgrade_packages,
-            )
             resolving.append(
-                pool.submit(resolve.resolve, request, version, exact, platforms)
+                pool.submit(
+                    resolve.resolve, request_for(version), version, exact, platforms
+                )
             )
 
         services = []
@@ -196,7 +225,7 @@ def make_lock(
                 continue
             services.append(LockedImage(svc.name, svc.image, digest))
         if problems:
-            for future in resolving:
+            for future in [*resolving, *(f for _, f in early.values())]:
                 future.cancel()
             raise _together(problems)
 
@@ -207,6 +236,7 @@ def make_lock(
                 images, resolving, strict=True
             )
         ]
+        seen.remember({i.image: i.python for i in interpreters})
         return Lock(
             spec_hash=spec.digest(),
             spec=spec.meaning(),
@@ -215,6 +245,19 @@ def make_lock(
             interpreters=tuple(interpreters),
             services=tuple(services),
         )
+
+
+def _guesses(spec: Spec, previous: Lock | None) -> dict[str, str]:
+    """Each interpreter's likely exact Python: the old lock's, else the last seen."""
+    last_seen = seen.load()
+    locked = {i.image: i.python for i in previous.interpreters} if previous else {}
+    guesses = {}
+    for version in spec.python.versions:
+        image = spec.python.image_for(version)
+        guess = locked.get(image) or last_seen.get(image)
+        if guess and (guess == version or guess.startswith(f"{version}.")):
+            guesses[version] = guess
+    return guesses
 
 
 def _done(packages: tuple[LockedPackage, ...]) -> Future[tuple[LockedPackage, ...]]:

@@ -116,3 +116,10 @@ def unique_sample(tmp_path: Path) -> Iterator[Callable[..., SampleCopy]]:
     yield make
     for sample in made:
         remove_project(sample.root, sample.name)
+
+
+@pytest.fixture(autouse=True)
+def own_envspec_cache(tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty envspec cache, and leaves the user's alone."""
+    monkeypatch.setenv("ENVSPEC_CACHE_DIR", str(tmp_path_factory.mktemp("envspec-cache")))

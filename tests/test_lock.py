@@ -7,6 +7,7 @@ served from a file:// index, and image digests come from a FakeRegistry.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from _lockkit import FakeRegistry, LocalIndex, sha256, write_spec
 
-from envspec import cli, images, resolve
+from envspec import cli, images, resolve, seen
 from envspec.lockfile import Lock, read_lock
 from envspec.resolve import uv_version
 
@@ -555,3 +556,46 @@ def test_parse_reads_hashes_via_and_direct_references() -> None:
     ]
     assert pins[0].hashes == ("sha256:" + "a" * 64, "sha256:" + "b" * 64)
     assert pins[2].url == "https://example.org/gamma-3.1-py3-none-any.whl"
+
+
+def test_last_seen_python_starts_uv_early_and_gives_the_same_lock(
+        project: Path, index: LocalIndex, registry: FakeRegistry) -> None:
+    """A lock made while the cache knows the image's Python is byte for byte the
+    lock made without it; the cache is written by the first lock."""
+    write_spec(project, index, ["alpha"])
+    assert lock(project) == 0
+    without = (project / "envspec.lock").read_bytes()
+    assert seen.load() == {"python:3.13-slim": "3.13.5"}
+
+    (project / "envspec.lock").unlink()
+    assert lock(project) == 0
+    assert (project / "envspec.lock").read_bytes() == without
+
+
+def test_a_wrong_guess_of_the_python_is_not_used(
+        project: Path, index: LocalIndex, registry: FakeRegistry) -> None:
+    """When the image holds another Python than the one last seen, the lock is
+    resolved for the image's Python: a package that needs the newer patch
+    release is locked at the version only that release can install."""
+    index.add("delta", "1.0")
+    index.add("delta", "2.0", headers=["Requires-Python: >=3.13.5"])
+    seen.remember({"python:3.13-slim": "3.13.1"})  # an older push of the tag
+    write_spec(project, index, ["delta"])
+
+    assert lock(project) == 0
+
+    made = read_lock(project / "envspec.lock")
+    assert made.interpreter("3.13").python == "3.13.5"
+    assert packages(made)["delta"] == "2.0"
+    assert seen.load() == {"python:3.13-slim": "3.13.5"}
+
+
+def test_an_unreadable_cache_is_ignored(
+        project: Path, index: LocalIndex, registry: FakeRegistry) -> None:
+    """A cache file that is not JSON does not fail a lock; the lock rewrites it."""
+    cache = Path(os.environ["ENVSPEC_CACHE_DIR"]) / "pythons.json"
+    cache.write_text("{not json")
+    write_spec(project, index, ["alpha"])
+
+    assert lock(project) == 0
+    assert json.loads(cache.read_text()) == {"python:3.13-slim": "3.13.5"}
