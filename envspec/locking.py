@@ -236,7 +236,7 @@ def make_lock(
                 images, resolving, strict=True
             )
         ]
-        seen.remember({i.image: i.python for i in interpreters})
+        seen.remember("pythons", {i.image: i.python for i in interpreters})
         return Lock(
             spec_hash=spec.digest(),
             spec=spec.meaning(),
@@ -249,7 +249,7 @@ def make_lock(
 
 def _guesses(spec: Spec, previous: Lock | None) -> dict[str, str]:
     """Each interpreter's likely exact Python: the old lock's, else the last seen."""
-    last_seen = seen.load()
+    last_seen = seen.load("pythons")
     locked = {i.image: i.python for i in previous.interpreters} if previous else {}
     guesses = {}
     for version in spec.python.versions:
@@ -435,6 +435,12 @@ def _installer(
         and not options.upgrade
     ):
         return old
+    # The pin depends on these alone, so an earlier lock's serves a new one.
+    key = " ".join([version, *platforms, *indexes.arguments()])
+    cached = _hashes(seen.load("installers").get(key))
+    if not options.upgrade and cached:
+        log.info("installer pin from an earlier lock", extra={"key": key})
+        return LockedPackage(name="uv", version=version, hashes=cached)
     progress(f"pinning the installer uv {version}")
     request = resolve.Request(
         requirements=[Requirement_(f"uv=={version}", "uv", "envspec")],
@@ -442,4 +448,14 @@ def _installer(
     )
     packages = resolve.resolve(request, resolve.INSTALLER, python, platforms)
     (uv,) = [p for p in packages if p.name == "uv"]
+    seen.remember("installers", {key: list(uv.hashes)})
     return LockedPackage(name="uv", version=uv.version, hashes=uv.hashes)
+
+
+def _hashes(value: object) -> tuple[str, ...]:
+    """Sorted sha256 hashes from the cache, or () where it holds anything else."""
+    if isinstance(value, list) and all(
+        isinstance(h, str) and h.startswith("sha256:") for h in value
+    ):
+        return tuple(sorted(value))
+    return ()

@@ -1,15 +1,22 @@
-"""The exact Python last seen in each interpreter image, kept in the user's cache.
+"""What earlier locks on this machine found, kept in the user's cache.
 
-A lock resolves packages for the exact Python inside the pinned image, which
-is known only after the engine has answered for the image. That answer costs
-the import of docker-py and a registry round trip; waiting for it before
-starting uv puts both on the critical path. With the last Python seen under
-the same image reference, ``make_lock`` starts uv at once for that guess and
-keeps the result only when the image, once pinned, holds exactly that Python.
-A wrong or missing guess costs a discarded uv run, never a wrong lock.
+Two answers cost a lock time it can often skip:
 
-It lives in ``$ENVSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/envspec`` or
-``~/.cache/envspec``. It is a cache: unreadable, missing or unwritable, it is simply not used.
+- ``pythons``: the exact Python in an interpreter image. A lock resolves
+  packages for the exact Python inside the pinned image, known only once the
+  engine has answered for the image (docker-py's import and a registry round
+  trip). With the Python last seen under the same image reference,
+  ``make_lock`` starts uv at once for that guess and keeps the result only
+  when the pinned image holds exactly that Python. A wrong or missing guess
+  costs a discarded uv run, never a wrong lock.
+- ``installers``: the pin of the uv wheel that builds install packages with.
+  It depends only on envspec's uv version, the platforms and the package
+  indexes, so a fresh lock reuses the pin of an earlier lock with the same
+  three instead of running uv once more (``--upgrade`` still re-resolves it).
+
+The file lives in ``$ENVSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/envspec`` or
+``~/.cache/envspec``. It is a cache: unreadable, missing or unwritable, it is
+simply not used.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("envspec.lock")
 
@@ -30,33 +37,38 @@ def _file() -> Path:
     if not folder:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         folder = str(Path(base) / "envspec")
-    return Path(folder) / "pythons.json"
+    return Path(folder) / "seen.json"
 
 
-def load() -> dict[str, str]:
-    """Image reference -> the exact Python last found in it."""
+def _load_all() -> dict[str, dict[str, Any]]:
     try:
         data = json.loads(_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
         return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
-def remember(found: Mapping[str, str]) -> None:
-    """Record the exact Python of each image reference just locked."""
-    known = load()
-    if all(known.get(image) == exact for image, exact in found.items()):
+def load(section: str) -> dict[str, Any]:
+    """One section of the cache: key -> what was found."""
+    return dict(_load_all().get(section, {}))
+
+
+def remember(section: str, found: dict[str, Any]) -> None:
+    """Record what a lock just found under ``section``."""
+    everything = _load_all()
+    known = everything.setdefault(section, {})
+    if all(known.get(key) == value for key, value in found.items()):
         return
     known.update(found)
     path = _file()
     temp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".pythons.", suffix=".tmp", dir=path.parent)
+        fd, temp = tempfile.mkstemp(prefix=".seen.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(known, handle, indent=1, sort_keys=True)
+            json.dump(everything, handle, indent=1, sort_keys=True)
         os.replace(temp, path)  # a reader sees the old file or the new, whole
     except OSError as exc:
         log.debug("could not write %s: %s", path, exc)

@@ -565,7 +565,7 @@ def test_last_seen_python_starts_uv_early_and_gives_the_same_lock(
     write_spec(project, index, ["alpha"])
     assert lock(project) == 0
     without = (project / "envspec.lock").read_bytes()
-    assert seen.load() == {"python:3.13-slim": "3.13.5"}
+    assert seen.load("pythons") == {"python:3.13-slim": "3.13.5"}
 
     (project / "envspec.lock").unlink()
     assert lock(project) == 0
@@ -579,7 +579,7 @@ def test_a_wrong_guess_of_the_python_is_not_used(
     release is locked at the version only that release can install."""
     index.add("delta", "1.0")
     index.add("delta", "2.0", headers=["Requires-Python: >=3.13.5"])
-    seen.remember({"python:3.13-slim": "3.13.1"})  # an older push of the tag
+    seen.remember("pythons", {"python:3.13-slim": "3.13.1"})  # an older push of the tag
     write_spec(project, index, ["delta"])
 
     assert lock(project) == 0
@@ -587,15 +587,34 @@ def test_a_wrong_guess_of_the_python_is_not_used(
     made = read_lock(project / "envspec.lock")
     assert made.interpreter("3.13").python == "3.13.5"
     assert packages(made)["delta"] == "2.0"
-    assert seen.load() == {"python:3.13-slim": "3.13.5"}
+    assert seen.load("pythons") == {"python:3.13-slim": "3.13.5"}
 
 
 def test_an_unreadable_cache_is_ignored(
         project: Path, index: LocalIndex, registry: FakeRegistry) -> None:
     """A cache file that is not JSON does not fail a lock; the lock rewrites it."""
-    cache = Path(os.environ["ENVSPEC_CACHE_DIR"]) / "pythons.json"
+    cache = Path(os.environ["ENVSPEC_CACHE_DIR"]) / "seen.json"
     cache.write_text("{not json")
     write_spec(project, index, ["alpha"])
 
     assert lock(project) == 0
-    assert json.loads(cache.read_text()) == {"python:3.13-slim": "3.13.5"}
+    assert json.loads(cache.read_text())["pythons"] == {"python:3.13-slim": "3.13.5"}
+
+
+def test_installer_pin_comes_from_an_earlier_lock_unless_upgrading(
+        project: Path, index: LocalIndex, registry: FakeRegistry) -> None:
+    """A fresh lock takes the installer pin an earlier lock found for the same
+    uv version, platforms and indexes; --upgrade resolves it again."""
+    write_spec(project, index, ["alpha"])
+    assert lock(project) == 0
+    real = read_lock(project / "envspec.lock").installer.hashes
+    (key,) = seen.load("installers")
+    seen.remember("installers", {key: ["sha256:" + "0" * 64]})  # a marker
+
+    (project / "envspec.lock").unlink()
+    assert lock(project) == 0
+    assert read_lock(project / "envspec.lock").installer.hashes == ("sha256:" + "0" * 64,)
+
+    assert lock(project, "--upgrade") == 0
+    assert read_lock(project / "envspec.lock").installer.hashes == real
+    assert seen.load("installers") == {key: list(real)}
