@@ -297,14 +297,25 @@ def check_ports(
         )
 
 
-def start(project: Project, engine: Engine, *, timeout: float, report: Report) -> None:
-    """``docker compose up -d`` without building; explain a failure."""
+def start(
+    project: Project,
+    engine: Engine,
+    *,
+    timeout: float,
+    report: Report,
+    services: Sequence[str] | None = None,
+) -> None:
+    """``docker compose up -d`` without building; explain a failure.
+
+    ``services`` starts only those (default: the app and every service).
+    """
     from envspec.health import failure, phase
 
+    names = list(services) if services is not None else project.services()
     result = engine.compose(
         project.compose_file,
         project.name,
-        ["up", "--detach", "--no-build", "--remove-orphans", *project.services()],
+        ["up", "--detach", "--no-build", "--remove-orphans", *names],
         echo=report,
         timeout=timeout,
     )
@@ -312,15 +323,13 @@ def start(project: Project, engine: Engine, *, timeout: float, report: Report) -
         raise failure(
             engine,
             project,
-            project.services(),
+            names,
             f"`docker compose up` did not finish within {timeout:.0f} s",
         )
     if result.returncode != 0:
         containers = {c.service: c for c in engine.containers(project.name)}
         broken = [
-            s
-            for s in project.services()
-            if s in containers and phase(containers[s])[0] == "failed"
+            s for s in names if s in containers and phase(containers[s])[0] == "failed"
         ]
         if broken:
             raise failure(engine, project, broken, "the stack did not start")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from envspec.context import Context
@@ -32,6 +33,33 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run)
 
 
+class _Background:
+    """A call running in a thread, whose error ``result()`` raises in the caller."""
+
+    def __init__(self, call: Callable[[], None]) -> None:
+        import threading
+
+        self._error: BaseException | None = None
+
+        def body() -> None:
+            try:
+                call()
+            except BaseException as exc:  # handed to the caller in result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=body, name="envspec-up-services")
+        self._thread.daemon = True  # Ctrl-C in the main thread is not held up
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     import time
     from dataclasses import replace
@@ -45,20 +73,42 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     engine = DockerEngine()
     engine.ping()  # first: an unreachable engine must leave every file as it was
     stack.ensure_generated(project, ctx.info)
+    stack.check_ports(project, engine)  # before anything starts or builds
 
-    if not args.no_build:
-        stack.build_images(
-            project,
-            engine,
-            [project.image_for(None)],
-            ca_bundle=secrets.ca_bundle(project.spec),
-            report=ctx.info,
-            verbose=ctx.verbosity > 0,
-        )
-
-    stack.check_ports(project, engine)
-    ctx.info(f"starting {project.name}: {', '.join(project.services())}")
+    # The services need no build: they start (and Postgres runs its first
+    # initdb) while the app's image builds, instead of after it.
     started = time.monotonic()
+    backing = [s for s in project.services() if s != stack.APP]
+    early = None
+    if backing:
+        ctx.info(f"starting {', '.join(backing)} alongside the app's build")
+        early = _Background(
+            lambda: stack.start(
+                project, engine, timeout=args.timeout, report=ctx.info, services=backing
+            )
+        )
+    try:
+        if not args.no_build:
+            stack.build_images(
+                project,
+                engine,
+                [project.image_for(None)],
+                ca_bundle=secrets.ca_bundle(project.spec),
+                report=ctx.info,
+                verbose=ctx.verbosity > 0,
+            )
+    except BaseException:
+        if early is not None:
+            early.join()  # a failed build leaves the services started, as compose would
+            ctx.info(
+                f"{', '.join(backing)} started and still running; "
+                f"stop with {stack.command_for(ctx.directory, 'down')}"
+            )
+        raise
+    if early is not None:
+        early.result()
+
+    ctx.info(f"starting {project.name}: {', '.join(project.services())}")
     stack.start(project, engine, timeout=args.timeout, report=ctx.info)
     if not args.no_wait:
         left = max(1.0, args.timeout - (time.monotonic() - started))
