@@ -12,6 +12,7 @@ mounts the tabs once the spec is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -70,6 +71,8 @@ class EnvspecApp(App[None]):
         super().__init__()
         self.backend = backend
         self.sub_title = str(backend.directory)
+        # Hidden tabs' loads, started once the overview has painted (see Pane).
+        self.waiting_for_overview: list[Callable[[], None]] | None = []
 
     def compose(self) -> ComposeResult:
         yield Header()

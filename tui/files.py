@@ -64,7 +64,7 @@ class FilesPane(Pane):
                     yield Static("", id="files-body", markup=False)
 
     def on_mount(self) -> None:
-        self.reload()
+        self.load_after_overview()
 
     def reload(self) -> None:
         self.load_files()

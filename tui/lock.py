@@ -82,7 +82,7 @@ class LockPane(Pane):
 
     def on_mount(self) -> None:
         self._fill()  # the headers, until the rows arrive
-        self.reload()
+        self.load_after_overview()
 
     def reload(self) -> None:
         self.load_rows()

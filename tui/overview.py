@@ -61,9 +61,14 @@ class OverviewPane(Pane):
             self.load_once("overview-stack", self._load_stack)
 
     def reload(self) -> None:
+        # The engine's checks import docker-py; run alongside the overview they
+        # would hold the interpreter while it is read, so they follow it.
         self.load_overview()
+
+    def _then_engine(self) -> None:
         self.check_engine()
         self.load_once("overview-stack", self._load_stack)
+        self.overview_shown()
 
     async def _load_stack(self) -> None:
         try:
@@ -79,8 +84,10 @@ class OverviewPane(Pane):
             overview = await asyncio.to_thread(self.backend.overview)
         except EnvspecError as exc:
             self.post_message(Pane.Blocked(exc))
+            self._then_engine()
             return
         self.show(overview)
+        self.call_after_refresh(self._then_engine)
 
     @work(exclusive=True, group="engine")
     async def check_engine(self) -> None:

@@ -68,6 +68,28 @@ class Pane(Vertical):
     def backend(self) -> Backend:
         return cast(_HasBackend, self.app).backend
 
+    def load_after_overview(self) -> None:
+        """Reload now, or once the overview is on screen if it is not yet.
+
+        A hidden tab's data (the files rendered and compared, the lock's
+        rows, the engine's containers) is not needed for the first paint and
+        would compete with the overview for the interpreter.
+        """
+        waiting = getattr(self.app, "waiting_for_overview", None)
+        if waiting is None:
+            self.reload()
+        else:
+            waiting.append(self.reload)
+
+    def overview_shown(self) -> None:
+        """Start what waited for the overview's first paint (once)."""
+        app = self.app
+        waiting = getattr(app, "waiting_for_overview", None)
+        if waiting is not None:
+            setattr(app, "waiting_for_overview", None)  # noqa: B010
+            for reload in waiting:
+                reload()
+
     def report(self, exc: EnvspecError, shown: bool = False) -> None:
         """Show a failed operation as an error toast.
 

@@ -77,7 +77,7 @@ class ServicesPane(Pane):
         yield RichLog(id="services-log", max_lines=5000, wrap=True, markup=False)
 
     def on_mount(self) -> None:
-        self.reload()
+        self.load_after_overview()
         self.set_interval(REFRESH_SECONDS, self._tick)
 
     def _tick(self) -> None:
