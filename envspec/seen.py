@@ -26,10 +26,15 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("envspec.lock")
+# A lock records from two threads (the installer's and the interpreters');
+# each read-modify-write of the file holds this, so neither drops the other's.
+# Two processes writing at once can still lose one update: a cache miss later.
+_writing = threading.Lock()
 
 
 def _file() -> Path:
@@ -57,6 +62,11 @@ def load(section: str) -> dict[str, Any]:
 
 def remember(section: str, found: dict[str, Any]) -> None:
     """Record what a lock just found under ``section``."""
+    with _writing:
+        _remember(section, found)
+
+
+def _remember(section: str, found: dict[str, Any]) -> None:
     everything = _load_all()
     known = everything.setdefault(section, {})
     if all(known.get(key) == value for key, value in found.items()):
