@@ -51,8 +51,10 @@ class _Background:
         self._thread.daemon = True  # Ctrl-C in the main thread is not held up
         self._thread.start()
 
-    def join(self) -> None:
+    def join(self) -> bool:
+        """Wait for the call; whether it succeeded."""
         self._thread.join()
+        return self._error is None
 
     def result(self) -> None:
         self._thread.join()
@@ -98,8 +100,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                 verbose=ctx.verbosity > 0,
             )
     except BaseException:
-        if early is not None:
-            early.join()  # a failed build leaves the services started, as compose would
+        # A failed build leaves the services started, as compose would.
+        if early is not None and early.join():
             ctx.info(
                 f"{', '.join(backing)} started and still running; "
                 f"stop with {stack.command_for(ctx.directory, 'down')}"
